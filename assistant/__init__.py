@@ -1,0 +1,1 @@
+"""Question side of gongkai: store, retrieval, facts answers, citations."""

@@ -1,0 +1,165 @@
+"""Command line: gongkai ingest | ask | eval | list | remove | serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return Settings(**overrides)
+
+
+def _assistant(args: argparse.Namespace):
+    from assistant.service import Assistant
+
+    return Assistant(_settings(args))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    results = assistant.ingest_paths(args.paths, progress=not args.quiet)
+    failed = 0
+    for r in results:
+        if r.status == "error":
+            failed += 1
+            print(f"ERROR     {r.message_en}", file=sys.stderr)
+            continue
+        what = f"{r.kind}, {r.agency or '-'} {r.year or ''}".strip()
+        print(f"{r.status:<9} {r.source}  ({what}; {r.chunks} chunks, {r.facts} facts)")
+        for warning in r.warnings:
+            print(f"          warning: {warning}")
+    if not results:
+        print("no files found", file=sys.stderr)
+        return 1
+    print(f"{len(results) - failed} ingested or unchanged, {failed} failed", file=sys.stderr)
+    return 1 if failed and failed == len(results) else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    if args.question:
+        answer = assistant.ask(" ".join(args.question), agency=args.agency, year=args.year)
+        _print_answer(answer, args.json)
+        return 0
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            item = json.loads(line)
+            answer = assistant.ask(item.get("question", ""), item.get("history") or [], item.get("agency"), item.get("year"))
+            print(json.dumps(answer.model_dump(), ensure_ascii=False), flush=True)
+        except (json.JSONDecodeError, AttributeError) as exc:
+            print(json.dumps({"status": "not_found", "answer": f"invalid input line: {exc}", "citations": []}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.model_dump(), ensure_ascii=False))
+        return
+    print(answer.answer)
+    for i, c in enumerate(answer.citations, start=1):
+        print(f"  [{i}] {c.source} · {c.section}\n      {c.quote[:200]}")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluate import run_eval
+
+    report = run_eval(_assistant(args), Path(args.file))
+    print(report.format())
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    docs = _assistant(args).documents()
+    for d in docs:
+        print(f"{d['source']}\t{d['kind']}\t{d['agency'] or '-'}\t{d['year'] or '-'}\t{d['facts']} facts\t{d['title']}")
+    if not docs:
+        print("the store is empty", file=sys.stderr)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    status = 0
+    for name in args.names:
+        removed = assistant.remove(name)
+        if removed:
+            print(f"removed {', '.join(removed)}")
+        else:
+            print(f"no document named {name}", file=sys.stderr)
+            status = 1
+    return status
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app import create_app
+
+    settings = _settings(args)
+    if args.port:
+        settings.port = args.port
+    if args.host:
+        settings.host = args.host
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gongkai", description="政府信息公开年报问答 / Q&A over disclosure reports")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="ingest files or folders")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--data-dir")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="ask a question (or JSON lines on stdin)")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--data-dir")
+    p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    p.add_argument("--agency")
+    p.add_argument("--year", type=int)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="grade a question set (dev.jsonl form)")
+    p.add_argument("file")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("list", help="list ingested documents")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("remove", help="remove documents by file name")
+    p.add_argument("names", nargs="+")
+    p.add_argument("--data-dir")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("serve", help="start the web app")
+    p.add_argument("--data-dir")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

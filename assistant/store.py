@@ -1,0 +1,282 @@
+"""The store: catalog (SQL) + Chroma (dense vectors) + BM25 (jieba tokens), written one document at a time."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.catalog import Catalog
+from assistant.embeddings import embedder_name
+from assistant.retrieval import Hit, SearchFilter, fuse
+from assistant.text import tokenize
+from ingest.types import Chunk, Document, IngestError, ParsedDocument
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from assistant.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    source: str
+    status: str  # "added" | "replaced" | "unchanged" | "error"
+    kind: str = ""
+    title: str = ""
+    agency: str = ""
+    year: int | None = None
+    chunks: int = 0
+    facts: int = 0
+    message_en: str = ""
+    message_zh: str = ""
+    warnings: list[str] = field(default_factory=list)  # failed consistency checks and format problems
+
+
+class Store:
+    """Everything the assistant reads, kept consistent per document."""
+
+    def __init__(self, settings: Settings, embedder: Embeddings | None = None) -> None:
+        self.settings = settings
+        self.data_dir = Path(settings.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(self.data_dir / "gongkai.sqlite")
+        self._embedder = embedder
+        self._collection = None
+        self._bm25 = None
+        self._bm25_generation = -1
+        self._bm25_chunks: list[Chunk] = []
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ backends
+
+    @property
+    def embedder(self) -> Embeddings:
+        if self._embedder is None:
+            self._embedder = self.settings.get_embedder()
+        return self._embedder
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            if self.settings.chroma_url:
+                m = re.match(r"^(https?)://([^:/]+)(?::(\d+))?", self.settings.chroma_url)
+                if not m:
+                    raise ValueError(f"GONGKAI_CHROMA_URL {self.settings.chroma_url!r} is not http(s)://host:port")
+                client = chromadb.HttpClient(
+                    host=m.group(2),
+                    port=int(m.group(3) or 8000),
+                    ssl=m.group(1) == "https",
+                    settings=chroma_settings,
+                )
+            else:
+                client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
+            slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder_name(self.embedder))[:40].strip("-._") or "default"
+            self._collection = client.get_or_create_collection(
+                name=f"gongkai-{slug}", metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+        return self._collection
+
+    # ------------------------------------------------------------------ writes
+
+    def add(self, parsed: ParsedDocument) -> IngestResult:
+        """Add or replace one parsed document. Same bytes again → no-op; same name, new bytes → replace."""
+        doc = parsed.document
+        with self._lock:
+            existing = self.catalog.document(doc.doc_id)
+            previous = [d for d in self.catalog.documents_by_source(doc.source) if d.doc_id != doc.doc_id]
+            if existing is not None and not previous:
+                return self._result(parsed, "unchanged")
+            vectors = self._embed_chunks(parsed.chunks)
+            ids = [c.chunk_id for c in parsed.chunks]
+            if ids:
+                self.collection.upsert(
+                    ids=ids,
+                    embeddings=np.asarray(vectors, dtype=np.float32),
+                    metadatas=[_metadata(c) for c in parsed.chunks],
+                    documents=[c.text for c in parsed.chunks],
+                )
+            old_ids = {c.chunk_id for c in self.catalog.chunks([d.doc_id for d in previous])}
+            # The catalog write is the commit point: before it, the old version is what readers see.
+            self._commit(parsed, [d.doc_id for d in previous])
+            stale = list(old_ids - set(ids))
+            if stale:
+                try:
+                    self.collection.delete(ids=stale)
+                except Exception:  # orphans are invisible to readers and swept by gc()
+                    log.warning("could not delete %d stale vectors; gc() will sweep them", len(stale))
+            return self._result(parsed, "replaced" if previous else "added")
+
+    def _commit(self, parsed: ParsedDocument, replaces: list[str]) -> None:
+        self.catalog.replace_document(
+            parsed.document, parsed.chunks, parsed.facts, parsed.checks, parsed.problems, replaces
+        )
+
+    def _embed_chunks(self, chunks: list[Chunk]) -> list[list[float]]:
+        """Embed with a cache keyed by the chunk text's hash: unchanged text is never embedded twice."""
+        model = embedder_name(self.embedder)
+        hashes = [c.text_hash for c in chunks]
+        cached = self.catalog.cached_vectors(model, list(set(hashes)))
+        missing = {c.text_hash: c.text for c in chunks if c.text_hash not in cached}
+        if missing:
+            keys = list(missing)
+            fresh = self.embedder.embed_documents([missing[k] for k in keys])
+            new = dict(zip(keys, fresh))
+            self.catalog.cache_vectors(model, new)
+            cached.update(new)
+        return [cached[h] for h in hashes]
+
+    def remove(self, source_or_id: str) -> list[Document]:
+        """Remove documents by file name or doc id. Returns what was removed."""
+        with self._lock:
+            docs = [d for d in self.catalog.documents() if source_or_id in (d.source, d.doc_id)]
+            for doc in docs:
+                ids = [c.chunk_id for c in self.catalog.chunks([doc.doc_id])]
+                self.catalog.delete_document(doc.doc_id)
+                if ids:
+                    try:
+                        self.collection.delete(ids=ids)
+                    except Exception:
+                        log.warning("could not delete vectors of %s; gc() will sweep them", doc.source)
+            return docs
+
+    def gc(self) -> int:
+        """Delete vectors whose chunk is not in the catalog (left by a crash between writes)."""
+        live = self.catalog.chunk_ids()
+        stored = self.collection.get(include=[])["ids"]
+        orphans = [i for i in stored if i not in live]
+        if orphans:
+            self.collection.delete(ids=orphans)
+        return len(orphans)
+
+    def _result(self, parsed: ParsedDocument, status: str) -> IngestResult:
+        doc = parsed.document
+        warnings = [c.message_zh for c in parsed.checks if not c.ok] + parsed.problems
+        return IngestResult(
+            source=doc.source,
+            status=status,
+            kind=doc.kind,
+            title=doc.title,
+            agency=doc.agency,
+            year=doc.year,
+            chunks=len(parsed.chunks),
+            facts=len(parsed.facts),
+            warnings=warnings,
+        )
+
+    # ------------------------------------------------------------------ reads
+
+    def documents(self) -> list[Document]:
+        return self.catalog.documents()
+
+    def is_empty(self) -> bool:
+        return not self.catalog.documents()
+
+    def dense_search(self, query: str, flt: SearchFilter, k: int) -> list[Hit]:
+        if self.is_empty():
+            return []
+        vector = self.embedder.embed_query(query)
+        where = flt.chroma_where()
+        live = self._live_ids()
+        try:
+            res = self.collection.query(
+                query_embeddings=[vector], n_results=max(1, min(k, self.collection.count())), where=where
+            )
+        except Exception as exc:  # an empty filtered set raises in some Chroma versions
+            log.debug("dense search failed: %s", exc)
+            return []
+        ids = [i for i in res["ids"][0] if i in live]
+        distances = dict(zip(res["ids"][0], res["distances"][0]))
+        return [Hit(chunk_id=i, score=1.0 - float(distances[i])) for i in ids]
+
+    def sparse_search(self, query: str, flt: SearchFilter, k: int) -> list[Hit]:
+        index, chunks = self._bm25_index()
+        if index is None:
+            return []
+        tokens = list(tokenize(query))
+        if not tokens:
+            return []
+        scores = index.get_scores(tokens)
+        order = np.argsort(-scores)
+        hits: list[Hit] = []
+        for i in order:
+            if scores[i] <= 0 or len(hits) >= k:
+                break
+            if flt.accepts(chunks[i]):
+                hits.append(Hit(chunk_id=chunks[i].chunk_id, score=float(scores[i])))
+        return hits
+
+    def hybrid_search(self, query: str, flt: SearchFilter, k: int) -> list[tuple[Chunk, float]]:
+        """Dense + BM25 over k*10 candidates each, fused by reciprocal rank; chunks with fused scores."""
+        dense = self.dense_search(query, flt, k * 10)
+        sparse = self.sparse_search(query, flt, k * 10)
+        fused = fuse([dense, sparse], weights=[1.0, 1.0])[:k]
+        by_id = self.catalog.chunks_by_id([h.chunk_id for h in fused])
+        return [(by_id[h.chunk_id], h.score) for h in fused if h.chunk_id in by_id]
+
+    def _live_ids(self) -> set[str]:
+        self._bm25_index()
+        return {c.chunk_id for c in self._bm25_chunks}
+
+    def _bm25_index(self):
+        """BM25 over all live chunks, rebuilt only when the catalog's generation changed."""
+        with self._lock:
+            generation = self.catalog.generation()
+            if generation != self._bm25_generation:
+                import bm25s
+
+                chunks = self.catalog.chunks()
+                self._bm25_chunks = chunks
+                if chunks:
+                    corpus = [list(tokenize(f"{c.title} {c.section} {c.text}")) or ["_"] for c in chunks]
+                    index = bm25s.BM25()
+                    index.index(bm25s.tokenization.Tokenized(*_to_ids(corpus)), show_progress=False)
+                    self._bm25 = _Bm25(index, corpus)
+                else:
+                    self._bm25 = None
+                self._bm25_generation = generation
+            return self._bm25, self._bm25_chunks
+
+
+class _Bm25:
+    """bm25s over our own jieba tokens (bm25s' own tokenizer splits on spaces, useless for Chinese)."""
+
+    def __init__(self, index, corpus: list[list[str]]) -> None:
+        self.index = index
+        self.vocab = {t: i for i, t in enumerate(sorted({t for doc in corpus for t in doc}))}
+
+    def get_scores(self, tokens: list[str]) -> np.ndarray:
+        known = [self.vocab[t] for t in tokens if t in self.vocab]
+        if not known:
+            return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
+        return self.index.get_scores(known)
+
+
+def _to_ids(corpus: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:
+    vocab = {t: i for i, t in enumerate(sorted({t for doc in corpus for t in doc}))}
+    return [[vocab[t] for t in doc] for doc in corpus], vocab
+
+
+def _metadata(chunk: Chunk) -> dict:
+    return {
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "agency": chunk.agency or "",
+        "year": chunk.year if chunk.year is not None else -1,
+        "kind": chunk.kind,
+        "chunk_type": chunk.chunk_type,
+    }
+
+
+__all__ = ["IngestError", "IngestResult", "Store"]

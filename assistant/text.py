@@ -1,0 +1,70 @@
+"""Chinese text helpers shared by retrieval and answering: tokens, sentences, numbers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+STOPWORDS = set(
+    "的 了 是 在 和 与 及 或 有 多少 几 几个 几次 哪些 什么 怎么 怎样 如何 吗 呢 啊 吧 请问 请 一下 "
+    "是否 有没有 没有 会 能 可以 要 需要 应当 应该 为 被 把 对 等 个 件 条 年 年度 本 该 这 那 其 之 "
+    "谁 哪 哪个 哪一年 多长 时间 多久 内 中 上 下 共 一共 总共 了吗 呀 the a an of in to is are was were "
+    "how many what which did does do for by on at and or".split()
+)
+_PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
+NUMBER_RE = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
+
+
+@lru_cache(maxsize=4096)
+def tokenize(text: str) -> tuple[str, ...]:
+    """jieba search-mode tokens, lowercased, without stopwords and punctuation."""
+    tokens = []
+    for token in jieba.lcut_for_search(text.lower()):
+        token = token.strip()
+        if not token or token in STOPWORDS or _PUNCT.match(token):
+            continue
+        tokens.append(token)
+    return tuple(tokens)
+
+
+def bigrams(text: str) -> set[str]:
+    """CJK character bigrams plus ASCII words and numbers: robust to segmentation differences."""
+    grams: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        if len(run) == 1:
+            grams.add(run)
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    grams.update(w.lower() for w in re.findall(r"[A-Za-z]{2,}|\d+(?:\.\d+)?", text))
+    return grams
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[。！？；;\n])", text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def numbers_in(text: str) -> list[str]:
+    """Whole numbers in a text (not parts of longer numbers), normalized ('3.0' → '3')."""
+    out = []
+    for raw in NUMBER_RE.findall(text.replace(",", "")):
+        out.append(normalize_number(raw))
+    return out
+
+
+def normalize_number(raw: str) -> str:
+    try:
+        value = float(raw)
+    except ValueError:
+        return raw
+    if value == int(value):
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def is_year(number: str) -> bool:
+    return bool(re.fullmatch(r"(19|20)\d{2}", number))

@@ -1,0 +1,337 @@
+"""HTML loader: a web page (any common Chinese encoding) → paragraphs and tables in reading order.
+
+Page chrome (navigation, headers, footers, share bars, scripts) is dropped, the main content
+container is preferred when one holds most of the text, and tables are expanded to full grids
+(rowspan/colspan repeated into every position they cover). Layout tables, which wrap the whole
+page or hold other tables, are read as running text instead of becoming one giant table.
+
+The text helpers at the top (`clean_text`, `join_lines`, `tidy_grid`) are shared with the PDF
+and Word loaders.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from charset_normalizer import from_bytes
+
+from ingest.types import IngestError, Paragraph, Table
+
+# --- text helpers shared by the loaders -------------------------------------------------------
+
+# CJK ideographs, CJK punctuation, fullwidth forms and the curly quotes/dashes Chinese text uses.
+_CJK_CLASS = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2018-\u201d\u2026"
+_CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK_CLASS}]) +(?=[{_CJK_CLASS}])")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join wrapped lines of one paragraph or cell.
+
+    No space goes between two lines when the end of one or the start of the next is CJK
+    (Chinese text has no spaces; "2019\\n年" is "2019年"); a single space otherwise.
+    """
+    out = ""
+    for line in (part.strip() for part in lines):
+        if not line:
+            continue
+        if out and not (_CJK_CHAR.match(out[-1]) or _CJK_CHAR.match(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def clean_text(text: str, cell: bool = False) -> str:
+    """Normalize whitespace: collapse runs, join line breaks (see `join_lines`).
+
+    For table cells (`cell=True`) spaces between two CJK characters are removed as well, so
+    spaced-out labels like "总　计" or "自 然 人" read "总计" / "自然人".
+    """
+    text = _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", text.replace("\u3000", " ").replace("\xa0", " "))
+    joined = join_lines(text.split("\n"))
+    if cell:
+        joined = _SPACE_BETWEEN_CJK.sub("", joined)
+    return joined
+
+
+def tidy_grid(rows: list[list[str]]) -> list[list[str]]:
+    """Make a grid rectangular and drop rows and columns that are blank everywhere.
+
+    A real column always has a header, so a column blank in every row is a spacer (Word-exported
+    HTML and some PDFs have them); blank cells inside real rows and columns stay "".
+    """
+    width = max((len(row) for row in rows), default=0)
+    grid = [row + [""] * (width - len(row)) for row in rows]
+    grid = [row for row in grid if any(cell for cell in row)]
+    keep = [col for col in range(width) if any(row[col] for row in grid)]
+    return [[row[col] for col in keep] for row in grid]
+
+
+# --- encoding ----------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_GBK_FAMILY = {"gbk", "gb2312", "gb_2312", "gb-2312", "gb_2312-80", "cp936", "x-gbk", "euc-cn", "hz", "936"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _canonical_encoding(label: str) -> str | None:
+    """A Python codec name for a charset label, GBK family mapped to GB18030; None if unknown."""
+    label = label.strip().lower()
+    if label in _GBK_FAMILY:
+        return "gb18030"
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return "gb18030" if name in _GBK_FAMILY else name
+
+
+def decode_html(data: bytes, name: str = "") -> tuple[str, str]:
+    """Decode a web page: BOM, then the declared <meta> charset, then strict UTF-8, then GB18030,
+    then detection. Returns (text, encoding name)."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data.decode(enc), enc
+    tried: list[str] = []
+    declared = _META_CHARSET.search(data[:8192])
+    if declared:
+        enc = _canonical_encoding(declared.group(1).decode("ascii", "ignore"))
+        if enc:
+            tried.append(enc)
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError:
+                pass  # the declaration lies; fall through to the other guesses
+    for enc in ("utf-8", "gb18030"):
+        if enc in tried:
+            continue
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise IngestError(
+            f"{name}: cannot tell the web page's encoding (tried the declared charset, UTF-8, GB18030 "
+            "and detection)",
+            f"{name}：无法识别网页的文字编码（已尝试网页声明的编码、UTF-8、GB18030 和自动检测）",
+            "encoding",
+        )
+    enc = _canonical_encoding(best.encoding) or best.encoding
+    return data.decode(enc, errors="replace"), enc
+
+
+# --- page chrome and main content --------------------------------------------------------------
+
+_DROP_TAGS = {
+    "script", "style", "noscript", "iframe", "form", "nav", "header", "footer", "aside", "template",
+    "svg", "object", "embed", "button", "select", "input", "textarea", "link", "meta", "head", "title",
+}  # fmt: skip
+_CHROME_WORDS = re.compile(
+    r"(?:^|[-_\s])(?:nav|navbar|menu|footer|foot|header|topbar|breadcrumbs?|crumbs?|sidebar|share|"
+    r"copyright|toolbar|login|search|qrcode|dqwz|position)(?:$|[-_\s\d])",
+    re.IGNORECASE,
+)
+_MAIN_SELECTORS = (
+    "#zoom", ".TRS_Editor", "#UCAP-CONTENT", ".article-content", ".article_content", "#content",
+    ".content", ".article", "article", "main", ".main", ".detail", ".view", ".con",
+)  # fmt: skip
+_TABLE_PARTS = {"table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "col", "colgroup"}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _is_chrome(tag: Tag) -> bool:
+    """Navigation, headers, footers and other page furniture, but never something holding a
+    table or the page's <h1> (an <article><header><h1> is the title, not chrome)."""
+    if tag.name in _TABLE_PARTS:
+        return False  # a header cell with class="header" is data, not chrome
+    if tag.name in {"header", "footer", "nav", "aside"} or _has_chrome_name(tag):
+        return tag.find(["table", "h1"]) is None
+    return False
+
+
+def _has_chrome_name(tag: Tag) -> bool:
+    names = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
+    return bool(names.strip()) and _CHROME_WORDS.search(names) is not None
+
+
+def _strip_chrome(root: Tag) -> None:
+    for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in root.find_all(list(_DROP_TAGS - {"header", "footer", "nav", "aside"})):
+        tag.decompose()
+    for tag in root.find_all(True):
+        if tag.decomposed:
+            continue
+        if _HIDDEN_STYLE.search(str(tag.get("style") or "")) or _is_chrome(tag):
+            tag.decompose()
+
+
+def _text_length(tag: Tag) -> int:
+    return len(re.sub(r"\s+", "", tag.get_text()))
+
+
+def _main_container(body: Tag) -> Tag:
+    """The deepest content container holding most (≥ 60 %) of the page's text, else the body."""
+    total = _text_length(body)
+    if total == 0:
+        return body
+    best: Tag = body
+    best_len = total
+    for selector in _MAIN_SELECTORS:
+        for tag in body.select(selector):
+            length = _text_length(tag)
+            if length >= 0.6 * total and length <= best_len and tag is not best:
+                best, best_len = tag, length
+    return best
+
+
+# --- blocks ------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
+    "dl", "dt", "dd", "blockquote", "pre", "center", "address", "figure", "figcaption", "caption",
+    "hr", "tr", "td", "th", "tbody", "thead", "tfoot", "body", "html", "fieldset", "legend",
+}  # fmt: skip
+_MAX_SPAN = 1000
+
+
+class _BlockWriter:
+    """Walks a DOM subtree, emitting a Paragraph at each block boundary and a Table per data table."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Paragraph | Table] = []
+        self._buffer: list[str] = []
+
+    def flush(self) -> None:
+        text = clean_text("".join(self._buffer))
+        self._buffer = []
+        if text:
+            self.blocks.append(Paragraph(text))
+
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if not isinstance(child, Comment):
+                    self._buffer.append(str(child))
+            elif isinstance(child, Tag):
+                self._visit(child)
+
+    def _visit(self, tag: Tag) -> None:
+        if tag.name == "br":
+            self.flush()
+        elif tag.name == "table":
+            self.flush()
+            if _is_layout_table(tag):
+                self.walk(tag)
+            else:
+                self._emit_table(tag)
+        elif tag.name in _BLOCK_TAGS:
+            self.flush()
+            self.walk(tag)
+            self.flush()
+        else:
+            self.walk(tag)
+
+    def _emit_table(self, table: Tag) -> None:
+        caption = table.find("caption", recursive=False)
+        if caption is not None:
+            text = clean_text(caption.get_text(" "))
+            if text:
+                self.blocks.append(Paragraph(text))
+        grid = tidy_grid(table_grid(table))
+        if grid:
+            self.blocks.append(Table(grid))
+
+
+def _own_rows(table: Tag) -> list[Tag]:
+    """The <tr> of this table, not of tables nested in its cells."""
+    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+
+
+def _own_cells(row: Tag) -> list[Tag]:
+    return [cell for cell in row.find_all(["td", "th"], recursive=False)]
+
+
+def _is_layout_table(table: Tag) -> bool:
+    """A table used for page layout: it holds other tables, or every row has a single cell
+    (a one-column "table" of prose carries no row/column structure)."""
+    rows = _own_rows(table)
+    if not rows:
+        return True
+    if any(cell.find("table") is not None for row in rows for cell in _own_cells(row)):
+        return True
+    return max(len(_own_cells(row)) for row in rows) <= 1
+
+
+def _span(cell: Tag, attr: str) -> int:
+    try:
+        value = int(str(cell.get(attr, "1")).strip() or 1)
+    except ValueError:
+        return 1
+    return min(max(value, 1), _MAX_SPAN)
+
+
+def cell_text(cell: Tag) -> str:
+    """A cell's text with <br> and block elements as line breaks, whitespace-normalized."""
+    parts: list[str] = []
+    for node in cell.descendants:
+        if isinstance(node, NavigableString) and not isinstance(node, Comment):
+            parts.append(str(node))
+        elif isinstance(node, Tag) and (node.name == "br" or node.name in _BLOCK_TAGS):
+            parts.append("\n")
+    return clean_text("".join(parts), cell=True)
+
+
+def table_grid(table: Tag) -> list[list[str]]:
+    """Expand an HTML table into a rectangular grid, repeating each rowspan/colspan cell's text
+    into every position it covers. Spans past the last row are clipped, as browsers do."""
+    rows = _own_rows(table)
+    placed: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(rows):
+        col = 0
+        for cell in _own_cells(row):
+            while (r, col) in placed:
+                col += 1
+            text = cell_text(cell)
+            rowspan = min(_span(cell, "rowspan"), len(rows) - r)
+            colspan = _span(cell, "colspan")
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    placed[(r + dr, col + dc)] = text
+            col += colspan
+    width = max((c for _, c in placed), default=-1) + 1
+    return [[placed.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+
+
+def _title_outside(soup: BeautifulSoup, main: Tag) -> str:
+    """The page title when the main container does not include it: an <h1> outside the
+    container, else the <title> element."""
+    for h1 in soup.find_all("h1"):
+        if h1 is not main and all(parent is not main for parent in h1.parents):
+            return clean_text(h1.get_text(" "))
+    title = soup.find("title")
+    return clean_text(title.get_text(" ")) if title else ""
+
+
+def load_html(data: bytes, name: str) -> tuple[list[Paragraph | Table], str]:
+    """Load a web page into blocks in reading order. Returns (blocks, encoding name)."""
+    text, encoding = decode_html(data, name)
+    soup = BeautifulSoup(text, "lxml")
+    body = soup.body or soup
+    _strip_chrome(body)
+    main = _main_container(body)
+    writer = _BlockWriter()
+    if main is not body:
+        title = _title_outside(soup, main)
+        first = clean_text(main.get_text(" "))[:200]
+        if title and title not in first:
+            writer.blocks.append(Paragraph(title))
+    writer.walk(main)
+    writer.flush()
+    return writer.blocks, encoding

@@ -1,0 +1,49 @@
+"""File → ParsedDocument: load, classify, parse into chunks and facts, check the arithmetic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.checks import check_report
+from ingest.classify import META_LINE, classify
+from ingest.loaders import DEFAULT_MAX_BYTES, load_bytes
+from ingest.regulation import heading_chunks, parse_regulation
+from ingest.report import parse_report, required_tables_missing
+from ingest.types import Document, LoadedFile, ParsedDocument
+
+
+def parse_loaded(loaded: LoadedFile) -> ParsedDocument:
+    info = classify(loaded)
+    document = Document(
+        doc_id=loaded.content_hash,
+        source=loaded.name,
+        title=info.title,
+        kind=info.kind,
+        agency=info.agency,
+        year=info.year,
+        format=loaded.format,
+    )
+    parsed = ParsedDocument(document=document)
+    if info.kind == "report":
+        report = parse_report(loaded, document)
+        parsed.chunks = report.chunks
+        parsed.facts = report.facts
+        parsed.checks = check_report(report.facts)
+        parsed.problems = report.problems + required_tables_missing(report)
+    elif info.kind == "regulation":
+        parsed.chunks = parse_regulation(loaded, document)
+    else:
+        lines = [ln.strip() for ln in loaded.text().splitlines() if ln.strip() and not META_LINE.match(ln)]
+        parsed.chunks = heading_chunks(lines, document, "other")
+    for i, chunk in enumerate(parsed.chunks):
+        chunk.ordinal = i
+    return parsed
+
+
+def parse_bytes(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+    return parse_loaded(load_bytes(data, name, max_bytes))
+
+
+def parse_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+    path = Path(path)
+    return parse_bytes(path.read_bytes(), path.name, max_bytes)

@@ -1,0 +1,98 @@
+"""Regulations and notices: articles (第一条 …) inside chapters, or numbered parts for notices."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.classify import META_LINE
+from ingest.report import _windows
+from ingest.types import Chunk, Document, LoadedFile
+
+_CHAPTER = re.compile(r"^\s*(第[一二三四五六七八九十百零〇]+章)\s*(.*)$")
+_ARTICLE = re.compile(r"^\s*(第[一二三四五六七八九十百零〇]+条)[\s　]*(.*)$")
+_HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|附件[:：]?|【)")
+CHUNK_CHARS = 500
+
+
+def _lines(loaded: LoadedFile) -> list[str]:
+    return [line.strip() for line in loaded.text().splitlines() if line.strip() and not META_LINE.match(line)]
+
+
+def parse_regulation(loaded: LoadedFile, document: Document) -> list[Chunk]:
+    """One chunk per article with its chapter; documents without articles chunk by heading."""
+    lines = _lines(loaded)
+    if sum(1 for line in lines if _ARTICLE.match(line)) >= 3:
+        return _article_chunks(lines, document)
+    return heading_chunks(lines, document, "regulation")
+
+
+def _article_chunks(lines: list[str], document: Document) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    chapter = ""
+    article: str | None = None
+    body: list[str] = []
+
+    def flush() -> None:
+        if article and body:
+            section = f"{chapter} / {article}" if chapter else article
+            chunks.append(_chunk(document, section, "\n".join(body), "article", len(chunks)))
+
+    preamble: list[str] = []
+    for line in lines:
+        m_ch = _CHAPTER.match(line)
+        m_art = _ARTICLE.match(line)
+        if m_ch and len(line) <= 30:
+            flush()
+            article, body = None, []
+            chapter = f"{m_ch.group(1)} {m_ch.group(2)}".strip()
+        elif m_art:
+            flush()
+            article = m_art.group(1)
+            body = [line]
+        elif article:
+            body.append(line)
+        else:
+            preamble.append(line)
+    flush()
+    if preamble:
+        chunks.insert(0, _chunk(document, "题注", "\n".join(preamble), "text", 0))
+    for i, chunk in enumerate(chunks):
+        chunk.ordinal = i
+    return chunks
+
+
+def heading_chunks(lines: list[str], document: Document, kind: str) -> list[Chunk]:
+    """Chunk by 一、… headings, windows of about CHUNK_CHARS characters within each."""
+    chunks: list[Chunk] = []
+    heading = "正文"
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = "\n".join(buffer)
+        for piece in _windows(text, CHUNK_CHARS):
+            chunks.append(_chunk(document, heading, piece, "text", len(chunks)))
+
+    for line in lines:
+        if _HEADING.match(line) and len(line) <= 40:
+            flush()
+            buffer = []
+            heading = line
+        else:
+            buffer.append(line)
+    flush()
+    return chunks
+
+
+def _chunk(document: Document, section: str, text: str, chunk_type: str, ordinal: int) -> Chunk:
+    return Chunk(
+        doc_id=document.doc_id,
+        source=document.source,
+        title=document.title,
+        kind=document.kind,
+        section=section,
+        text=text,
+        agency=document.agency,
+        year=document.year,
+        chunk_type=chunk_type,  # type: ignore[arg-type]
+        ordinal=ordinal,
+    )

@@ -1,0 +1,139 @@
+"""Domain types of the document side: what a file becomes on its way into the store."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+DocKind = Literal["report", "regulation", "other"]
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested. Carries a message in English and in Chinese."""
+
+    def __init__(self, message_en: str, message_zh: str, code: str = "invalid") -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_zh = message_zh
+        self.code = code
+
+
+@dataclass
+class Paragraph:
+    """A block of running text, in reading order."""
+
+    text: str
+
+
+@dataclass
+class Table:
+    """A table as a grid of cell strings, merged cells already resolved (a merged cell's text
+    repeated in every grid position it covers, or left in the first and '' elsewhere)."""
+
+    rows: list[list[str]]
+
+
+Block = Paragraph | Table
+
+
+@dataclass
+class LoadedFile:
+    """What a loader returns for any format: blocks in reading order."""
+
+    name: str
+    blocks: list[Block]
+    raw_bytes: bytes
+    encoding: str | None = None
+    format: str = "text"
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.raw_bytes).hexdigest()
+
+    def text(self) -> str:
+        """Plain text of all blocks, tables as tab-separated lines."""
+        lines: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Paragraph):
+                lines.append(block.text)
+            else:
+                lines.extend("\t".join(row) for row in block.rows)
+        return "\n".join(lines)
+
+
+@dataclass
+class Document:
+    """One ingested file."""
+
+    doc_id: str  # sha256 of the file's bytes
+    source: str  # file name as ingested
+    title: str
+    kind: DocKind
+    agency: str = ""
+    year: int | None = None
+    format: str = "text"
+
+
+@dataclass
+class Chunk:
+    """A retrievable passage: a report section, one table row with its headers, or one article."""
+
+    doc_id: str
+    source: str
+    title: str
+    kind: DocKind
+    section: str  # section path, e.g. "三、收到和处理政府信息公开申请情况 / 表三 / 三、本年度办理结果 / （三）不予公开"
+    text: str
+    agency: str = ""
+    year: int | None = None
+    chunk_type: Literal["narrative", "table_row", "article", "text"] = "narrative"
+    ordinal: int = 0
+
+    @property
+    def chunk_id(self) -> str:
+        key = f"{self.doc_id}|{self.ordinal}|{self.section}|{self.text}"
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+    @property
+    def text_hash(self) -> str:
+        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Fact:
+    """One cell of a statistical table, with where it stands.
+
+    `value` is None for a blank cell: blank is not 0.
+    """
+
+    doc_id: str
+    table: str  # "表二" | "表三" | "表四"
+    row_key: str  # canonical row id, e.g. "三.3.1" (三、（三）1.) or "20.1.行政规范性文件"
+    row_path: str  # row labels as published, joined with " / "
+    column: str  # canonical column label, e.g. "总计", "自然人", "行政复议/总计"
+    value: float | None
+    raw: str = ""  # the cell text as published
+    unit: str = "件"
+    ordinal: int = 0
+
+
+@dataclass
+class CheckResult:
+    """One consistency rule applied to one report."""
+
+    rule: str
+    ok: bool
+    message_zh: str
+    expected: float | None = None
+    found: float | None = None
+    row: str = ""
+
+
+@dataclass
+class ParsedDocument:
+    document: Document
+    chunks: list[Chunk] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # format problems found while parsing
