@@ -122,10 +122,13 @@ def _facts_answer(
 ) -> Answer | None:
     quantity = slots.quantity
     assert quantity is not None
+    years = list(slots.years)
+    if slots.aggregate == "diff" and len(years) == 1:
+        years = [years[0] - 1, years[0]]  # "比上一年多多少" needs the year before too
     docs = [
         d
         for d in reports
-        if (not slots.agencies or d.agency in slots.agencies) and (not slots.years or d.year in slots.years)
+        if (not slots.agencies or d.agency in slots.agencies) and (not years or d.year in years)
     ]
     docs = _latest_per_agency_year(docs)
     if not docs:
@@ -218,7 +221,8 @@ def _neighbour_text(
         citations.append(
             Citation(source=fig.document.source, title=fig.document.title, section=other.section, quote=figure_quote(other))
         )
-        bits.append(f"{fig.document.year}年{other.text}[{len(citations)}]")
+        when = f"{fig.document.year}年" if len(figures) > 1 else ""
+        bits.append(f"{when}{other.text}[{len(citations)}]")
     if not bits:
         return ""
     label = table3_path(neighbour).split(" / ")[-1]
@@ -302,7 +306,9 @@ def _retrieval_answer(assistant: Assistant, slots: Slots, evidence: Evidence) ->
         scored = []
         for rank, (chunk, _score) in enumerate(hits):
             rel = relevance(terms, chunk, weights)
-            scored.append((rel - 0.01 * rank, chunk, best_passage(terms, chunk.text, weights)))
+            # The regulation's own articles come before notices that restate them.
+            primary = 0.05 if chunk.chunk_type == "article" else 0.0
+            scored.append((rel + primary - 0.01 * rank, chunk, best_passage(terms, chunk.text, weights)))
         scored.sort(key=lambda x: -x[0])
         if scored and scored[0][0] >= RELEVANCE_THRESHOLD:
             best = scored
@@ -314,7 +320,7 @@ def _retrieval_answer(assistant: Assistant, slots: Slots, evidence: Evidence) ->
     top = best[0]
     chosen = [top]
     for cand in best[1:]:
-        if cand[1].chunk_id != top[1].chunk_id and cand[0] >= max(RELEVANCE_THRESHOLD, 0.9 * top[0]):
+        if cand[1].chunk_id != top[1].chunk_id and cand[0] >= max(0.7, 0.95 * top[0]):
             chosen.append(cand)
             break
     citations = [
@@ -329,6 +335,8 @@ def _retrieval_answer(assistant: Assistant, slots: Slots, evidence: Evidence) ->
     parts = []
     for i, (_, chunk, sentences) in enumerate(chosen, start=1):
         quote = "".join(sentences) or chunk.text[:200]
+        if chunk.chunk_type == "article" and len(chunk.text) <= 350:
+            quote = chunk.text.replace("\n", "")  # an article is quoted whole when it is short
         parts.append(f"根据《{chunk.title}》“{chunk.section}”：{quote}[{i}]")
     text = "\n".join(parts)
     if _distinct_numbers(text) > MAX_ANSWER_NUMBERS and len(parts) > 1:
@@ -367,8 +375,27 @@ def store_idf(store, terms: list[str]) -> dict[str, float]:
     return weights
 
 
+# Everyday words and the words the documents use for the same thing.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "交费": ("收费", "费用", "缴纳"),
+    "缴费": ("收费", "费用", "缴纳"),
+    "付费": ("收费", "费用"),
+    "花钱": ("收费", "费用"),
+    "收钱": ("收费", "费用"),
+    "拒绝": ("不予公开",),
+    "多久": ("期限", "日内"),
+    "时限": ("期限", "日内"),
+    "电话": ("电话", "联系方式"),
+    "负责人": ("组长", "负责"),
+    "口头": ("口头",),
+    "网上": ("互联网", "网站", "数据电文"),
+}
+
+
 def found(term: str, text: str) -> float:
     if term in text:
+        return 1.0
+    if any(alt in text for alt in SYNONYMS.get(term, ())):
         return 1.0
     if len(term) >= 3 and re.match(r"[\u4e00-\u9fff]", term):
         grams = [term[i : i + 2] for i in range(len(term) - 1)]

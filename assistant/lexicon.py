@@ -63,7 +63,7 @@ QUANTITIES: list[tuple[str, Quantity]] = [
     (r"上年结转|上一年结转|从上年|carried\s*over\s*from", Quantity("表三", "二", "上年结转政府信息公开申请")),
     (r"办结|办理完|处理完|办理结果.*总|办理了多少|处理了多少|处理结果总|办理结果", Quantity("表三", "三.7", "本年度办理结果总计")),
     (
-        r"新收|收到|受理|接到|申请数量|申请量|多少.*申请|applications?.*(receiv|get|got)|receiv.*applications?|how\s*many\s*applications",
+        r"新收|收到|受理|接到|申请数量|申请量|多少.*申请|申请了?(多少|几)|applications?.*(receiv|get|got)|receiv.*applications?|how\s*many\s*applications",
         Quantity("表三", "一", "新收政府信息公开申请"),
     ),
     # 表四

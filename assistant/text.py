@@ -44,8 +44,19 @@ def bigrams(text: str) -> set[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[。！？；;\n])", text)
-    return [p.strip() for p in parts if p.strip()]
+    """Sentences; a short lead-in line ending in a colon ('主要问题:') stays with what follows."""
+    parts = [p.strip() for p in re.split(r"(?<=[。！？；;\n])", text) if p.strip()]
+    out: list[str] = []
+    carry = ""
+    for part in parts:
+        if len(part) <= 20 and part.rstrip().endswith((":", "：")):
+            carry += part
+            continue
+        out.append(carry + part)
+        carry = ""
+    if carry:
+        out.append(carry)
+    return out
 
 
 def numbers_in(text: str) -> list[str]:
