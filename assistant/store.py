@@ -186,7 +186,7 @@ class Store:
     def dense_search(self, query: str, flt: SearchFilter, k: int) -> list[Hit]:
         if self.is_empty():
             return []
-        vector = self.embedder.embed_query(query)
+        vector = self._query_vector(query)
         where = flt.chroma_where()
         live = self._live_ids()
         try:
@@ -199,6 +199,15 @@ class Store:
         ids = [i for i in res["ids"][0] if i in live]
         distances = dict(zip(res["ids"][0], res["distances"][0]))
         return [Hit(chunk_id=i, score=1.0 - float(distances[i])) for i in ids]
+
+    def _query_vector(self, query: str) -> list[float]:
+        """Query embeddings, remembered: a question searched under two filters is embedded once."""
+        cache = self.__dict__.setdefault("_query_cache", {})
+        if query not in cache:
+            if len(cache) > 256:
+                cache.clear()
+            cache[query] = self.embedder.embed_query(query)
+        return cache[query]
 
     def sparse_search(self, query: str, flt: SearchFilter, k: int) -> list[Hit]:
         index, chunks = self._bm25_index()

@@ -1,0 +1,104 @@
+"""The public JSON API: POST /api/ask, GET /api/documents, GET /api/health."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.types import Answer
+from assistant.web.security import RATE_LIMITED_EN, RATE_LIMITED_ZH, client_key
+
+MAX_HISTORY_MESSAGES = 40
+MAX_HISTORY_CHARS = 8000
+
+router = APIRouter(prefix="/api", tags=["public"])
+
+
+class HistoryMessage(BaseModel):
+    """One earlier message of the conversation."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["user", "assistant", "system"]
+    content: str = Field(max_length=MAX_HISTORY_CHARS)
+
+
+class AskRequest(BaseModel):
+    """A question, the conversation so far, and an optional agency/year scope."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    question: str = Field(description="The question, in Chinese or English.")
+    history: list[HistoryMessage] = Field(
+        default_factory=list, max_length=MAX_HISTORY_MESSAGES, description="Earlier messages, oldest first."
+    )
+    agency: str | None = Field(default=None, max_length=100, description="Limit the answer to this agency.")
+    year: int | None = Field(default=None, ge=1900, le=2100, description="Limit the answer to this report year.")
+
+
+class PublicDocument(BaseModel):
+    """A document in the corpus, as the public sees it."""
+
+    source: str
+    title: str
+    kind: str
+    agency: str = ""
+    year: int | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    documents: int
+
+
+def rate_limited(request: Request) -> None:
+    """Dependency: 429 with a Chinese message when this client asked too often in the last minute."""
+    limiter = request.app.state.limiter
+    key = client_key(request)
+    if not limiter.hit(key):
+        raise HTTPException(
+            status_code=429,
+            detail=f"{RATE_LIMITED_ZH}{RATE_LIMITED_EN}",
+            headers={"Retry-After": str(limiter.retry_after(key) or 60)},
+        )
+
+
+@router.post(
+    "/ask",
+    response_model=Answer,
+    dependencies=[Depends(rate_limited)],
+    responses={422: {"description": "Invalid body or question too long"}, 429: {"description": "Rate limited"}},
+)
+def ask(body: AskRequest, request: Request) -> Answer:
+    """Answer one question with its citations: {status, answer, citations[{source,title,section,quote}]}."""
+    settings = request.app.state.settings
+    question = body.question.strip()
+    if not question:
+        raise HTTPException(status_code=422, detail="请输入问题。The question is empty.")
+    if len(question) > settings.max_question_chars:
+        limit = settings.max_question_chars
+        raise HTTPException(
+            status_code=422,
+            detail=f"问题过长，请不要超过 {limit} 个字。The question is too long (at most {limit} characters).",
+        )
+    history = [m.model_dump() for m in body.history]
+    agency = (body.agency or "").strip() or None
+    return request.app.state.assistant.ask(question, history, agency=agency, year=body.year)
+
+
+@router.get("/documents", response_model=list[PublicDocument])
+def documents(request: Request) -> list[PublicDocument]:
+    """The documents the assistant answers from."""
+    return [PublicDocument(**{k: d.get(k) for k in PublicDocument.model_fields}) for d in _documents(request)]
+
+
+@router.get("/health", response_model=Health)
+def health(request: Request) -> Health:
+    """Liveness and the number of documents in the corpus."""
+    return Health(status="ok", documents=len(_documents(request)))
+
+
+def _documents(request: Request) -> list[dict]:
+    return request.app.state.assistant.documents()

@@ -1,0 +1,212 @@
+"""The citizens' chat: a Gradio Blocks page with a scope selector, streaming answers and source cards."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from assistant.types import Answer  # noqa: E402
+from assistant.web.render import escape_text, render_answer, render_partial, render_question  # noqa: E402
+from assistant.web.security import RATE_LIMITED_ZH, RateLimiter, client_key  # noqa: E402
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.service import Assistant
+
+log = logging.getLogger(__name__)
+
+ALL = "全部"
+TITLE = "政务公开问答"
+EXAMPLES = [
+    "2022年小岔乡拒绝了多少政府信息公开申请？",
+    "平潭综合实验区2021年收到多少政府信息公开申请？",
+    "申请公开政府信息要收费吗？",
+    "行政机关答复政府信息公开申请的期限是多久？",
+    "How many disclosure applications did 小岔乡 refuse in 2022?",
+]
+HEADER = (
+    f"## {TITLE}\n"
+    "根据各机关发布的《政府信息公开工作年度报告》和政府信息公开法规作答，每个答案都附有出处，"
+    "点开「来源」可查看原文。也可以用英文提问。"
+)
+ERROR_ZH = "抱歉，系统暂时无法回答，请稍后再试。Sorry, the assistant could not answer just now."
+HISTORY_TURNS = 10  # earlier turns sent with each question, for follow-ups ("那2021年呢？")
+CSS = """
+.gk-cites { margin-top: .4em; }
+.gk-cites-head { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .2em; }
+details.gk-cite { border: 1px solid var(--border-color-primary); border-radius: 6px;
+  padding: .25em .6em; margin: .3em 0; background: var(--background-fill-secondary); }
+details.gk-cite summary { cursor: pointer; font-size: .9em; }
+.gk-cite-title { font-size: .85em; color: var(--body-text-color-subdued); margin: .3em 0; }
+.gk-cite-quote { font-size: .88em; margin: .3em 0; white-space: normal; }
+"""
+
+
+def too_long_message(max_chars: int) -> str:
+    """Chinese + English message for a question over the length limit."""
+    return f"问题过长，请不要超过 {max_chars} 个字。The question is too long (at most {max_chars} characters)."
+
+
+def parse_year(value: Any) -> int | None:
+    """'2022' / 2022 → 2022; '全部', '', None or junk → None."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and 1900 <= int(text) <= 2100 else None
+
+
+def parse_agency(value: Any) -> str | None:
+    """Dropdown value → agency filter ('全部' and blank → None)."""
+    text = str(value or "").strip()
+    return None if not text or text == ALL else text[:100]
+
+
+def match_agency(wanted: str, agencies: list[str]) -> str | None:
+    """The known agency a URL parameter such as '小岔乡' names (exact, else by substring), if any."""
+    if wanted in agencies:
+        return wanted
+    for agency in agencies:
+        if wanted in agency or agency in wanted:
+            return agency
+    return None
+
+
+def scope_choices(assistant: Assistant, agency_param: str = "", year_param: str = "") -> dict[str, Any]:
+    """Dropdown choices and preset values for the scope selector, from the corpus and the URL parameters."""
+    try:
+        options = assistant.scope_options()
+    except Exception:
+        log.exception("scope options unavailable")
+        options = {"agencies": [], "years": []}
+    agencies = [ALL, *options.get("agencies", [])]
+    years = [ALL, *[str(y) for y in options.get("years", [])]]
+    agency_value = ALL
+    wanted = (agency_param or "").strip()[:100]
+    if wanted:
+        agency_value = match_agency(wanted, agencies[1:]) or wanted
+        if agency_value not in agencies:
+            agencies.append(agency_value)  # unknown here: the assistant says so when asked
+    year_value = ALL
+    year = parse_year(year_param)
+    if year is not None:
+        year_value = str(year)
+        if year_value not in years:
+            years.append(year_value)
+    return {"agencies": agencies, "agency": agency_value, "years": years, "year": year_value}
+
+
+def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -> gr.Blocks:
+    """The chat page. URL parameters: agency, year (preset the scope), embed=1 (compact, for the widget)."""
+
+    def on_load(request: gr.Request) -> tuple:
+        params = dict(request.query_params) if request is not None else {}
+        scope = scope_choices(assistant, params.get("agency", ""), params.get("year", ""))
+        embed = params.get("embed", "") in ("1", "true", "yes")
+        return (
+            gr.update(choices=scope["agencies"], value=scope["agency"]),
+            gr.update(choices=scope["years"], value=scope["year"]),
+            gr.update(visible=not embed),
+        )
+
+    def respond(
+        message: str,
+        messages: list[dict],
+        history: list[dict],
+        agency_value: str,
+        year_value: str,
+        request: gr.Request,
+    ) -> Iterator[tuple[Any, list[dict], list[dict]]]:
+        message = (message or "").strip()
+        messages = list(messages or [])
+        history = list(history or [])
+        if not message:
+            yield gr.update(), messages, history
+            return
+        messages.append({"role": "user", "content": render_question(message)})
+        if len(message) > settings.max_question_chars:
+            messages.append({"role": "assistant", "content": escape_text(too_long_message(settings.max_question_chars))})
+            yield gr.update(), messages, history  # keep the text so it can be shortened
+            return
+        if not limiter.hit(client_key(request)):
+            messages.append({"role": "assistant", "content": escape_text(RATE_LIMITED_ZH)})
+            yield gr.update(), messages, history
+            return
+
+        messages.append({"role": "assistant", "content": "……"})
+        yield "", messages, history
+        text, final = "", None
+        try:
+            for piece in assistant.ask_stream(
+                message,
+                history[-2 * HISTORY_TURNS :],
+                agency=parse_agency(agency_value),
+                year=parse_year(year_value),
+            ):
+                if isinstance(piece, Answer):
+                    final = piece
+                    break
+                text += piece
+                messages[-1] = {"role": "assistant", "content": render_partial(text)}
+                yield "", messages, history
+        except Exception:
+            log.exception("chat answer failed")
+        if final is None:
+            messages[-1] = {"role": "assistant", "content": escape_text(ERROR_ZH)}
+            yield "", messages, history
+            return
+        messages[-1] = {"role": "assistant", "content": render_answer(final)}
+        history += [{"role": "user", "content": message}, {"role": "assistant", "content": final.answer}]
+        yield "", messages, history
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        header = gr.Markdown(HEADER, elem_id="gk-header")
+        with gr.Row(equal_height=True):
+            agency = gr.Dropdown(
+                choices=[ALL], value=ALL, label="机构", scale=3, allow_custom_value=False, elem_id="gk-agency"
+            )
+            year = gr.Dropdown(choices=[ALL], value=ALL, label="年度", scale=1, elem_id="gk-year")
+        chatbot = gr.Chatbot(
+            label="对话",
+            elem_id="gk-chat",
+            height=440,
+            sanitize_html=True,
+            render_markdown=True,
+            latex_delimiters=[],
+            allow_tags=False,
+            feedback_options=None,
+            buttons=["copy"],
+            placeholder="请在下方输入问题，例如：2022年小岔乡拒绝了多少政府信息公开申请？",
+        )
+        history = gr.State([])
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(
+                show_label=False,
+                placeholder=f"请输入您的问题（不超过 {settings.max_question_chars} 字）",
+                lines=1,
+                max_lines=4,
+                scale=6,
+                elem_id="gk-question",
+            )
+            send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="gk-send")
+        with gr.Row():
+            clear = gr.Button("清空对话", size="sm", variant="secondary", elem_id="gk-clear")
+        gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
+
+        demo.load(on_load, inputs=None, outputs=[agency, year, header], api_visibility="private")
+        chat_io = {
+            "fn": respond,
+            "inputs": [question, chatbot, history, agency, year],
+            "outputs": [question, chatbot, history],
+            "api_visibility": "private",
+            "concurrency_limit": 4,
+            "concurrency_id": "answer",
+            "show_progress": "hidden",
+        }
+        question.submit(**chat_io)
+        send.click(**chat_io)
+        clear.click(lambda: ([], [], ""), None, [chatbot, history, question], api_visibility="private")
+    return demo

@@ -1,0 +1,42 @@
+"""Fusion, filters and relevance as pure functions."""
+
+from __future__ import annotations
+
+from assistant.retrieval import Hit, SearchFilter, fuse
+from ingest.types import Chunk
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    dense = [Hit("a", 0.9), Hit("b", 0.8), Hit("c", 0.7)]
+    sparse = [Hit("c", 12.0), Hit("b", 11.0), Hit("d", 3.0)]
+    fused = fuse([dense, sparse])
+    # c: 1/63 + 1/61 edges out b: 1/62 + 1/62; both beat a and d, found by one index only.
+    assert [h.chunk_id for h in fused] == ["c", "b", "a", "d"]
+    assert abs(fused[1].score - 2 / 62) < 1e-12
+
+
+def test_rrf_weights_and_ties_are_deterministic():
+    fused = fuse([[Hit("x", 1)], [Hit("y", 1)]], weights=[1.0, 2.0])
+    assert [h.chunk_id for h in fused] == ["y", "x"]
+    tie = fuse([[Hit("b", 1)], [Hit("a", 1)]])
+    assert [h.chunk_id for h in tie] == ["a", "b"]
+
+
+def test_rrf_of_nothing_is_nothing():
+    assert fuse([[], []]) == []
+
+
+def _chunk(agency: str, year: int | None, kind: str = "report") -> Chunk:
+    return Chunk(doc_id="d", source="s", title="t", kind=kind, section="", text="", agency=agency, year=year)
+
+
+def test_filter_by_agency_year_kind():
+    flt = SearchFilter(agencies=["平潭综合实验区"], years=[2021, 2022])
+    assert flt.accepts(_chunk("平潭综合实验区", 2021))
+    assert not flt.accepts(_chunk("平潭综合实验区", 2020))
+    assert not flt.accepts(_chunk("彭阳县小岔乡人民政府", 2021))
+    assert SearchFilter(kinds=["regulation"]).accepts(_chunk("", None, "regulation"))
+    assert SearchFilter().chroma_where() is None
+    assert flt.chroma_where() == {
+        "$and": [{"agency": {"$in": ["平潭综合实验区"]}}, {"year": {"$in": [2021, 2022]}}]
+    }

