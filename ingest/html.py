@@ -22,7 +22,10 @@ from ingest.types import IngestError, Paragraph, Table
 # --- text helpers shared by the loaders -------------------------------------------------------
 
 # CJK ideographs, CJK punctuation, fullwidth forms and the curly quotes/dashes Chinese text uses.
-_CJK_CLASS = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u2014\u2018-\u201d\u2026"
+_CJK_CLASS = (
+    "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\ufe30-\ufe4f\uff00-\uffef\u2014\u2018-\u201d\u2026"
+)
 _CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK_CLASS}]) +(?=[{_CJK_CLASS}])")
 _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -91,9 +94,20 @@ def _canonical_encoding(label: str) -> str | None:
     return "gb18030" if name in _GBK_FAMILY else name
 
 
+def _is_multibyte_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_html(data: bytes, name: str = "") -> tuple[str, str]:
-    """Decode a web page: BOM, then the declared <meta> charset, then strict UTF-8, then GB18030,
-    then detection. Returns (text, encoding name)."""
+    """Decode a web page: BOM, then the declared <meta> charset (unless the bytes are valid
+    multi-byte UTF-8), then strict UTF-8, then GB18030, then detection. GBK and GB2312 are read
+    as GB18030, their superset. Returns (text, encoding name)."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data.decode(enc), enc
@@ -101,6 +115,10 @@ def decode_html(data: bytes, name: str = "") -> tuple[str, str]:
     declared = _META_CHARSET.search(data[:8192])
     if declared:
         enc = _canonical_encoding(declared.group(1).decode("ascii", "ignore"))
+        if enc and enc != "utf-8" and _is_multibyte_utf8(data):
+            # Templates copied between sites often keep a stale charset=gb2312; Chinese text in
+            # GBK is practically never valid UTF-8, so valid multi-byte UTF-8 wins.
+            return data.decode("utf-8"), "utf-8"
         if enc:
             tried.append(enc)
             try:
@@ -198,6 +216,7 @@ _BLOCK_TAGS = {
     "dl", "dt", "dd", "blockquote", "pre", "center", "address", "figure", "figcaption", "caption",
     "hr", "tr", "td", "th", "tbody", "thead", "tfoot", "body", "html", "fieldset", "legend",
 }  # fmt: skip
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _MAX_SPAN = 1000
 
 
@@ -231,6 +250,11 @@ class _BlockWriter:
                 self.walk(tag)
             else:
                 self._emit_table(tag)
+        elif tag.name in _HEADINGS:
+            self.flush()  # a heading is one block even when <br> breaks its line
+            text = clean_text(_text_with_breaks(tag))
+            if text:
+                self.blocks.append(Paragraph(text))
         elif tag.name in _BLOCK_TAGS:
             self.flush()
             self.walk(tag)
@@ -277,15 +301,20 @@ def _span(cell: Tag, attr: str) -> int:
     return min(max(value, 1), _MAX_SPAN)
 
 
-def cell_text(cell: Tag) -> str:
-    """A cell's text with <br> and block elements as line breaks, whitespace-normalized."""
+def _text_with_breaks(tag: Tag) -> str:
+    """The text under `tag`, with a line break for each <br> and block element."""
     parts: list[str] = []
-    for node in cell.descendants:
+    for node in tag.descendants:
         if isinstance(node, NavigableString) and not isinstance(node, Comment):
             parts.append(str(node))
         elif isinstance(node, Tag) and (node.name == "br" or node.name in _BLOCK_TAGS):
             parts.append("\n")
-    return clean_text("".join(parts), cell=True)
+    return "".join(parts)
+
+
+def cell_text(cell: Tag) -> str:
+    """A cell's text with <br> and block elements as line breaks, whitespace-normalized."""
+    return clean_text(_text_with_breaks(cell), cell=True)
 
 
 def table_grid(table: Tag) -> list[list[str]]:

@@ -7,9 +7,10 @@
   a change of font size, a wider gap, or after a line that stops clearly short of the margin.
 - Running page headers and footers ("第 N 页", "- 3 -", "3 / 12", a line repeated at the same
   place on most pages) are removed.
-- A table that ends one page and starts the next with the same number of columns is one table:
-  the parts are joined, a header row repeated on the continuation page is dropped, and a label
-  cell whose span was cut by the page break is carried onto the continuation rows.
+- A table that ends one page and goes on at the top of the next (same columns, and either its
+  header rows repeated or the first part running to the bottom of the text area) is one table:
+  the parts are joined, the repeated header rows dropped, and a label cell whose span was cut
+  by the page break is carried onto the continuation rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import io
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import pdfplumber
@@ -27,7 +30,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.page import Page
 from pdfplumber.utils import extract_text as chars_to_text
 
-from ingest.html import clean_text, join_lines
+from ingest.html import clean_text, join_lines, tidy_grid
 from ingest.types import IngestError, Paragraph, Table
 
 _EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are the same grid line
@@ -41,6 +44,7 @@ _HEADING = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十百零〇\d]+[章节条])"
 )
 _SENTENCE_END = tuple("。！？；：!?;:…")
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
 
 
 @dataclass
@@ -81,6 +85,7 @@ class _Page:
     items: list[_Line | _Grid] = field(default_factory=list)
     height: float = 0.0
     chars: int = 0
+    unmapped_chars: int = 0  # glyphs without a Unicode mapping, extracted as "(cid:123)"
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -107,6 +112,16 @@ def _scanned(name: str) -> IngestError:
         f"{name}: the PDF has pages but no text layer; it looks scanned: OCR is needed before it can be "
         "ingested",
         f"{name}：PDF 有页面但没有文字层，看起来是扫描件，需要先进行文字识别（OCR）后才能导入",
+        "scanned",
+    )
+
+
+def _unmapped(name: str) -> IngestError:
+    return IngestError(
+        f"{name}: the PDF's text cannot be extracted (its fonts have no Unicode mapping), so it reads "
+        "like a scan: OCR is needed before it can be ingested",
+        f"{name}：PDF 中的文字无法提取（字体缺少 Unicode 映射），相当于扫描件，"
+        "需要先进行文字识别（OCR）后才能导入",
         "scanned",
     )
 
@@ -178,21 +193,21 @@ def _grid_from_cells(
     return _Grid(rows, ranges, cols, [(ys[r], ys[r + 1]) for r in range(n_rows)], page)
 
 
-def _drop_blank(grid: _Grid) -> _Grid:
-    """Drop rows and columns blank everywhere (spacer lines), keeping the span ranges aligned."""
-    keep_rows = [r for r, row in enumerate(grid.rows) if any(row)]
-    keep_cols = [c for c in range(len(grid.cols)) if any(row[c] for row in grid.rows)]
-    new_index = {r: i for i, r in enumerate(keep_rows)}
+def _drop_blank_rows(grid: _Grid) -> _Grid:
+    """Drop spacer rows, keeping the span ranges aligned. Blank columns are dropped only after
+    tables are joined across pages: a column blank on one page may hold values on another."""
+    keep = [r for r, row in enumerate(grid.rows) if any(row)]
+    new_index = {r: i for i, r in enumerate(keep)}
 
     def remap(span: tuple[int, int]) -> tuple[int, int]:
         inside = [new_index[r] for r in range(*span) if r in new_index]
         return (inside[0], inside[-1] + 1) if inside else span
 
     return _Grid(
-        [[grid.rows[r][c] for c in keep_cols] for r in keep_rows],
-        [[remap(grid.row_ranges[r][c]) for c in keep_cols] for r in keep_rows],
-        [grid.cols[c] for c in keep_cols],
-        [grid.row_bounds[r] for r in keep_rows],
+        [grid.rows[r] for r in keep],
+        [[remap(span) for span in grid.row_ranges[r]] for r in keep],
+        grid.cols,
+        [grid.row_bounds[r] for r in keep],
         grid.page,
     )
 
@@ -208,7 +223,7 @@ def _page_tables(page: Page, page_no: int) -> list[tuple[tuple[float, float, flo
             ch for ch in page.chars
             if x0 <= (ch["x0"] + ch["x1"]) / 2 <= x1 and top <= (ch["top"] + ch["bottom"]) / 2 <= bottom
         ]  # fmt: skip
-        grid = _drop_blank(_grid_from_cells(table.cells, chars, page_no))
+        grid = _drop_blank_rows(_grid_from_cells(table.cells, chars, page_no))
         if grid.rows:
             grids.append((table.bbox, grid))
     return grids
@@ -217,7 +232,9 @@ def _page_tables(page: Page, page_no: int) -> list[tuple[tuple[float, float, flo
 # --- text lines --------------------------------------------------------------------------------
 
 
-def _outside(boxes: list[tuple[float, float, float, float]]):
+def _outside(boxes: list[tuple[float, float, float, float]]) -> Callable[[dict[str, Any]], bool]:
+    """A page.filter() test keeping everything but the characters inside `boxes`."""
+
     def keep(obj: dict[str, Any]) -> bool:
         if obj.get("object_type") != "char":
             return True
@@ -245,7 +262,8 @@ def _read_page(page: Page, page_no: int) -> _Page:
     boxes = [(x0 - 1, top - 1, x1 + 1, bottom + 1) for (x0, top, x1, bottom), _ in tables]
     items: list[_Line | _Grid] = [*_page_lines(page, page_no, boxes), *(g for _, g in tables)]
     items.sort(key=lambda item: item.top)
-    return _Page(items=items, height=float(page.height), chars=len(page.chars))
+    unmapped = sum(1 for ch in page.chars if _UNMAPPED.fullmatch(ch["text"]))
+    return _Page(items=items, height=float(page.height), chars=len(page.chars), unmapped_chars=unmapped)
 
 
 def _read_pages(data: bytes, name: str) -> list[_Page]:
@@ -302,25 +320,61 @@ def _repeated_header_rows(first: _Grid, cont: _Grid) -> int:
 
 
 def _carry_cut_spans(first: _Grid, cont: _Grid) -> None:
-    """A label cell spanning rows down to the page break, with a blank cell right after the
-    break, was cut by the break: its text belongs to the continuation rows too."""
+    """A merged cell cut by the page break leaves a blank cell at the top of the continuation;
+    the cut cell's text belongs to those rows too. A cut is recognised when the cell before
+    the break spans several rows down to it, or the blank cell after it spans several rows."""
     if not first.rows or not cont.rows:
         return
     last = len(first.rows) - 1
     for c, text in enumerate(first.rows[last]):
-        r0, r1 = first.row_ranges[last][c]
-        if not text or r1 - r0 < 2 or cont.rows[0][c]:
+        if not text or cont.rows[0][c]:
             continue
+        r0, r1 = first.row_ranges[last][c]
         c0, c1 = cont.row_ranges[0][c]
+        if r1 - r0 < 2 and c1 - c0 < 2:
+            continue
         for r in range(c0, c1):
             cont.rows[r][c] = text
 
 
-def _same_columns(first: _Grid, cont: _Grid) -> bool:
-    return len(first.cols) == len(cont.cols) and all(
-        abs(a0 - b0) <= 3 and abs(a1 - b1) <= 3
-        for (a0, a1), (b0, b1) in zip(first.cols, cont.cols, strict=True)
+def _column_edges(grid: _Grid) -> list[float]:
+    return [grid.cols[0][0], *(x1 for _, x1 in grid.cols)]
+
+
+def _regrid(grid: _Grid, edges: list[float]) -> _Grid:
+    """The same table on finer column edges: a column split in two repeats its text in both,
+    as a spanning cell does."""
+    cols = list(pairwise(edges))
+    source = [
+        next(i for i, (x0, x1) in enumerate(grid.cols) if x0 - 3 <= (a + b) / 2 <= x1 + 3) for a, b in cols
+    ]
+    return _Grid(
+        [[row[i] for i in source] for row in grid.rows],
+        [[spans[i] for i in source] for spans in grid.row_ranges],
+        cols,
+        grid.row_bounds,
+        grid.page,
     )
+
+
+def _aligned(first: _Grid, cont: _Grid) -> tuple[_Grid, _Grid] | None:
+    """Both parts on the same columns, or None if their columns differ.
+
+    A page part can lack the cells that separate some columns (only full-width label rows,
+    say), so one part's column edges may be a subset of the other's; both then use the finer.
+    """
+    a, b = _column_edges(first), _column_edges(cont)
+
+    def subset(small: list[float], large: list[float]) -> bool:
+        return all(any(abs(x - y) <= 3 for y in large) for x in small)
+
+    if abs(a[0] - b[0]) > 3 or abs(a[-1] - b[-1]) > 3:
+        return None
+    if subset(a, b):
+        return _regrid(first, b), _regrid(cont, b)
+    if subset(b, a):
+        return _regrid(first, a), _regrid(cont, a)
+    return None
 
 
 def _is_title_row(row: list[str]) -> bool:
@@ -332,11 +386,11 @@ def _continuation(first: _Grid, cont: _Grid, body_bottom: float) -> int | None:
     """If `cont` (first on its page) continues `first` (last on the page before), the number of
     repeated header rows to drop from it; None when it is a table of its own.
 
-    A continuation has the same columns and either repeats the header rows, or follows a table
+    A continuation (on the same columns) either repeats the header rows, or follows a table
     that ran to the bottom of the text area (its next row did not fit there). A table opening
     with a full-width title row, after one that did too, is the next table of a series.
     """
-    if cont.page != first.page + 1 or not _same_columns(first, cont):
+    if cont.page != first.page + 1:
         return None
     drop = _repeated_header_rows(first, cont)
     if drop:
@@ -369,6 +423,19 @@ def _append_rows(first: _Grid, cont: _Grid, drop: int) -> None:
     first.page = cont.page
 
 
+def _joined(prev: _Grid, item: _Grid, body_bottom: float) -> _Grid | None:
+    """`prev` with `item` appended when `item` continues it across a page break, else None."""
+    aligned = _aligned(prev, item)
+    if aligned is None:
+        return None
+    first, cont = aligned
+    drop = _continuation(first, cont, body_bottom)
+    if drop is None or drop >= len(cont.rows):
+        return None
+    _append_rows(first, cont, drop)
+    return first
+
+
 def _merge_tables(pages: list[_Page]) -> list[_Line | _Grid]:
     """Flatten the pages into one item list, joining tables continued across a page break."""
     body_bottom = _body_bottom(pages)
@@ -377,9 +444,9 @@ def _merge_tables(pages: list[_Page]) -> list[_Line | _Grid]:
         for i, item in enumerate(page.items):
             prev = items[-1] if items else None
             if i == 0 and isinstance(item, _Grid) and isinstance(prev, _Grid):
-                drop = _continuation(prev, item, body_bottom)
-                if drop is not None and drop < len(item.rows):
-                    _append_rows(prev, item, drop)
+                joined = _joined(prev, item, body_bottom)
+                if joined is not None:
+                    items[-1] = joined
                     continue
             items.append(item)
     return items
@@ -439,7 +506,9 @@ def _assemble(items: list[_Line | _Grid]) -> list[Paragraph | Table]:
     for item in items:
         if isinstance(item, _Grid):
             flush()
-            blocks.append(Table(item.rows))
+            rows = tidy_grid(item.rows)
+            if rows:
+                blocks.append(Table(rows))
             prev = None
             continue
         if prev is not None and _starts_paragraph(prev, item, layout):
@@ -453,10 +522,18 @@ def _assemble(items: list[_Line | _Grid]) -> list[Paragraph | Table]:
 def load_pdf(data: bytes, name: str) -> list[Paragraph | Table]:
     """Load a PDF with a text layer into paragraphs and tables in reading order.
 
-    Raises IngestError with code "encrypted", "corrupt" or "scanned" (pages but no text at all).
+    Raises IngestError with code "encrypted", "corrupt", or "scanned" (pages but no text layer,
+    only running page numbers, or text in fonts without a Unicode mapping).
     """
     pages = _read_pages(data, name)
-    if pages and not any(page.chars for page in pages):
+    if not pages:
+        return []
+    chars = sum(page.chars for page in pages)
+    if chars == 0:
         raise _scanned(name)
+    if sum(page.unmapped_chars for page in pages) > 0.5 * chars:
+        raise _unmapped(name)
     _drop_running_lines(pages)
+    if not any(page.items for page in pages):
+        raise _scanned(name)  # the only text was page numbers stamped onto scanned pages
     return _assemble(_merge_tables(pages))

@@ -106,7 +106,17 @@ def table_grid(tbl: etree._Element) -> list[list[str]]:
     return grid
 
 
+def _is_layout_table(tbl: etree._Element) -> bool:
+    """A table used for layout: it holds other tables, or every row is a single cell (a frame
+    around prose carries no row/column structure)."""
+    rows = [_children(tr, _W_TC) for tr in _children(tbl, _W_TR)]
+    if not rows or any(tc.find(f".//{_W_TBL}") is not None for cells in rows for tc in cells):
+        return True
+    return max(len(cells) for cells in rows) <= 1
+
+
 def _body_blocks(body: etree._Element) -> list[Paragraph | Table]:
+    """Blocks of a body, content control or layout-table cell, in document order."""
     blocks: list[Paragraph | Table] = []
     for child in body:
         if child.tag == _W_P:
@@ -114,6 +124,10 @@ def _body_blocks(body: etree._Element) -> list[Paragraph | Table]:
                 text = clean_text(line)
                 if text:
                     blocks.append(Paragraph(text))
+        elif child.tag == _W_TBL and _is_layout_table(child):
+            for tr in _children(child, _W_TR):
+                for tc in _children(tr, _W_TC):
+                    blocks.extend(_body_blocks(tc))
         elif child.tag == _W_TBL:
             grid = tidy_grid(table_grid(child))
             if grid:
