@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ingest.classify import META_LINE
 from ingest.template import (
     APPLICANT_COLUMNS,
+    CN_DIGITS,
     SECTION_TITLES,
     TABLE3_BY_KEY,
     TABLE3_COLUMNS,
@@ -19,7 +20,6 @@ from ingest.template import (
     TABLE4_COLUMNS,
     TABLE4_ROWS,
     TABLE_OF_SECTION,
-    CN_DIGITS,
     normalize_label,
     section_number,
     table3_path,

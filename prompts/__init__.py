@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 _DIR = Path(__file__).resolve().parent
@@ -10,7 +10,7 @@ _DIR = Path(__file__).resolve().parent
 REFUSAL = "资料库中的文件没有这个问题的答案。The documents do not hold the answer to this question."
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> str:
     """The text of prompts/<name>.txt, with {refusal} filled in."""
     path = _DIR / f"{name}.txt"

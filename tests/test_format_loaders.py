@@ -7,9 +7,9 @@ import io
 import zipfile
 from pathlib import Path
 
-import docgen
 import pytest
 
+import docgen
 from ingest.html import clean_text, load_html
 from ingest.loaders import load_bytes, load_path, text_to_blocks
 from ingest.pdf import load_pdf

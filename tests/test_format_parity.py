@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import docgen
 import pytest
 
+import docgen
 from ingest.pipeline import parse_file
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -58,7 +58,7 @@ def test_oversized_file_is_rejected():
 
 def test_format_sniffed_from_bytes():
     assert sniff_format(b"%PDF-1.7 ...", "download(3)") == "pdf"
-    assert sniff_format("<html><head><meta charset='gbk'></head>".encode(), "x.txt") == "html"
+    assert sniff_format(b"<html><head><meta charset='gbk'></head>", "x.txt") == "html"
     with pytest.raises(IngestError) as err:
         sniff_format(b"PK\x03\x04 not a word file", "archive.zip")
     assert err.value.code == "unsupported"
