@@ -90,3 +90,13 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_table() -> str:
+    """The settings as a Markdown table (environment variable, default, description) for the README."""
+    lines = ["| variable | default | what it does |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "(empty)" if default in ("", None) else f"`{default}`"
+        lines.append(f"| `GONGKAI_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(lines)
