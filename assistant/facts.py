@@ -69,7 +69,8 @@ def _table3(document: Document, facts: list[Fact], quantity: Quantity, column: s
     if key in keys:
         row = _row_facts(facts, "表三", key)
         value, how = _cell(row, column)
-        return Figure(document, quantity, column, value, "件", [(label, list(row.values()))], how, f"表三 {label}")
+        published = next(iter(row.values())).row_path
+        return Figure(document, quantity, column, value, "件", [(published, list(row.values()))], how, f"表三 {label}")
     children = [k for k in (table3_children(key) if key != "三" else []) if k in keys]
     if key == "三.7":
         children = result_leaves(keys)
@@ -82,7 +83,8 @@ def _table3(document: Document, facts: list[Fact], quantity: Quantity, column: s
     for child in children:
         row = _row_facts(facts, "表三", child)
         value, how = _cell(row, column)
-        rows.append((table3_path(child), list(row.values())))
+        published = next(iter(row.values())).row_path if row else table3_path(child)
+        rows.append((published, list(row.values())))
         if value is None:
             blanks.append(TABLE3_BY_KEY[child].label)
         else:

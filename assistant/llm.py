@@ -65,7 +65,8 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         timeout=settings.llm_timeout,
         max_retries=0,
         temperature=0,
-        streaming=False,  # invoke() asks for one JSON reply; stream() always streams
+        # `streaming` is left unset: invoke() asks for one JSON reply and stream() streams
+        # (setting streaming=False would make stream() fall back to a single reply).
     )
 
 

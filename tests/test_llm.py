@@ -236,7 +236,7 @@ def test_slow_endpoint_times_out(make_assistant, offline, stub, llm_log):
 def test_wrong_key_gets_401_and_falls_back(make_assistant, offline, stub, llm_log):
     stub.api_key = "right-key"
     _assert_unavailable(make_assistant(llm_api_key="wrong-key").ask(DEADLINE_Q), offline.ask(DEADLINE_Q))
-    assert stub.requests[0].headers["Authorization"] == "Bearer wrong-key"
+    assert stub.requests[0].headers["authorization"] == "Bearer wrong-key"
     assert any("Authentication" in r.getMessage() for r in llm_log.records)
 
 

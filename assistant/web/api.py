@@ -35,7 +35,9 @@ class AskRequest(BaseModel):
         default_factory=list, max_length=MAX_HISTORY_MESSAGES, description="Earlier messages, oldest first."
     )
     agency: str | None = Field(default=None, max_length=100, description="Limit the answer to this agency.")
-    year: int | None = Field(default=None, ge=1900, le=2100, description="Limit the answer to this report year.")
+    year: int | None = Field(
+        default=None, ge=1900, le=2100, description="Limit the answer to this report year."
+    )
 
 
 class PublicDocument(BaseModel):
@@ -69,7 +71,10 @@ def rate_limited(request: Request) -> None:
     "/ask",
     response_model=Answer,
     dependencies=[Depends(rate_limited)],
-    responses={422: {"description": "Invalid body or question too long"}, 429: {"description": "Rate limited"}},
+    responses={
+        422: {"description": "Invalid body or question too long"},
+        429: {"description": "Rate limited"},
+    },
 )
 def ask(body: AskRequest, request: Request) -> Answer:
     """Answer one question with its citations: {status, answer, citations[{source,title,section,quote}]}."""
@@ -91,7 +96,8 @@ def ask(body: AskRequest, request: Request) -> Answer:
 @router.get("/documents", response_model=list[PublicDocument])
 def documents(request: Request) -> list[PublicDocument]:
     """The documents the assistant answers from."""
-    return [PublicDocument(**{k: d.get(k) for k in PublicDocument.model_fields}) for d in _documents(request)]
+    fields = PublicDocument.model_fields
+    return [PublicDocument(**{k: d[k] for k in fields if d.get(k) is not None}) for d in _documents(request)]
 
 
 @router.get("/health", response_model=Health)

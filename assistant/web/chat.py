@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from assistant.types import Answer  # noqa: E402
-from assistant.web.render import escape_text, render_answer, render_partial, render_question  # noqa: E402
-from assistant.web.security import RATE_LIMITED_ZH, RateLimiter, client_key  # noqa: E402
+from assistant.types import Answer
+from assistant.web.render import escape_text, render_answer, render_partial, render_question
+from assistant.web.security import RATE_LIMITED_ZH, RateLimiter, client_key
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -50,7 +50,9 @@ details.gk-cite summary { cursor: pointer; font-size: .9em; }
 
 def too_long_message(max_chars: int) -> str:
     """Chinese + English message for a question over the length limit."""
-    return f"问题过长，请不要超过 {max_chars} 个字。The question is too long (at most {max_chars} characters)."
+    return (
+        f"问题过长，请不要超过 {max_chars} 个字。The question is too long (at most {max_chars} characters)."
+    )
 
 
 def parse_year(value: Any) -> int | None:
@@ -99,12 +101,18 @@ def scope_choices(assistant: Assistant, agency_param: str = "", year_param: str 
     return {"agencies": agencies, "agency": agency_value, "years": years, "year": year_value}
 
 
-def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -> gr.Blocks:
-    """The chat page. URL parameters: agency, year (preset the scope), embed=1 (compact, for the widget)."""
+class ChatHandlers:
+    """The chat's event handlers, kept apart from the layout so tests can call them directly."""
 
-    def on_load(request: gr.Request) -> tuple:
+    def __init__(self, assistant: Assistant, settings: Settings, limiter: RateLimiter) -> None:
+        self.assistant = assistant
+        self.settings = settings
+        self.limiter = limiter
+
+    def on_load(self, request: gr.Request) -> tuple[dict, dict, dict]:
+        """Fill the scope selector; URL parameters agency/year preset it, embed=1 hides the header."""
         params = dict(request.query_params) if request is not None else {}
-        scope = scope_choices(assistant, params.get("agency", ""), params.get("year", ""))
+        scope = scope_choices(self.assistant, params.get("agency", ""), params.get("year", ""))
         embed = params.get("embed", "") in ("1", "true", "yes")
         return (
             gr.update(choices=scope["agencies"], value=scope["agency"]),
@@ -113,6 +121,7 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
         )
 
     def respond(
+        self,
         message: str,
         messages: list[dict],
         history: list[dict],
@@ -120,6 +129,12 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
         year_value: str,
         request: gr.Request,
     ) -> Iterator[tuple[Any, list[dict], list[dict]]]:
+        """Stream one answer into the chat: yields (textbox, chatbot messages, plain-text history).
+
+        `messages` is what the chatbot shows (escaped markup); `history` holds the plain turns that
+        go back to the assistant for follow-up questions.
+        """
+        limit = self.settings.max_question_chars
         message = (message or "").strip()
         messages = list(messages or [])
         history = list(history or [])
@@ -127,11 +142,11 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
             yield gr.update(), messages, history
             return
         messages.append({"role": "user", "content": render_question(message)})
-        if len(message) > settings.max_question_chars:
-            messages.append({"role": "assistant", "content": escape_text(too_long_message(settings.max_question_chars))})
+        if len(message) > limit:
+            messages.append({"role": "assistant", "content": escape_text(too_long_message(limit))})
             yield gr.update(), messages, history  # keep the text so it can be shortened
             return
-        if not limiter.hit(client_key(request)):
+        if not self.limiter.hit(client_key(request)):
             messages.append({"role": "assistant", "content": escape_text(RATE_LIMITED_ZH)})
             yield gr.update(), messages, history
             return
@@ -140,7 +155,7 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
         yield "", messages, history
         text, final = "", None
         try:
-            for piece in assistant.ask_stream(
+            for piece in self.assistant.ask_stream(
                 message,
                 history[-2 * HISTORY_TURNS :],
                 agency=parse_agency(agency_value),
@@ -162,6 +177,11 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": final.answer}]
         yield "", messages, history
 
+
+def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -> gr.Blocks:
+    """The chat page. URL parameters: agency, year (preset the scope), embed=1 (compact, for the widget)."""
+    handlers = ChatHandlers(assistant, settings, limiter)
+
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         header = gr.Markdown(HEADER, elem_id="gk-header")
         with gr.Row(equal_height=True):
@@ -171,6 +191,7 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
             year = gr.Dropdown(choices=[ALL], value=ALL, label="年度", scale=1, elem_id="gk-year")
         chatbot = gr.Chatbot(
             label="对话",
+            show_label=False,
             elem_id="gk-chat",
             height=440,
             sanitize_html=True,
@@ -178,7 +199,7 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
             latex_delimiters=[],
             allow_tags=False,
             feedback_options=None,
-            buttons=["copy"],
+            buttons=[],  # a copy button would copy the escaped markup, not the text
             placeholder="请在下方输入问题，例如：2022年小岔乡拒绝了多少政府信息公开申请？",
         )
         history = gr.State([])
@@ -196,9 +217,9 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
             clear = gr.Button("清空对话", size="sm", variant="secondary", elem_id="gk-clear")
         gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
 
-        demo.load(on_load, inputs=None, outputs=[agency, year, header], api_visibility="private")
+        demo.load(handlers.on_load, inputs=None, outputs=[agency, year, header], api_visibility="private")
         chat_io = {
-            "fn": respond,
+            "fn": handlers.respond,
             "inputs": [question, chatbot, history, agency, year],
             "outputs": [question, chatbot, history],
             "api_visibility": "private",

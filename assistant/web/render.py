@@ -8,18 +8,30 @@ from collections.abc import Iterable
 
 from assistant.types import Answer, Citation
 
-# Every ASCII punctuation mark Markdown gives a meaning to; a backslash makes each one literal.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
+# Markdown that could turn text into formatting, code, tables or HTML, escaped wherever it stands;
+# link brackets only where a link or a reference definition could start (so "[1]" markers stay clean);
+# block markers (#, lists, setext underlines) only at the start of a line.
+_INLINE_SPECIAL = re.compile(r"([\\`*_~|$])")
+_LINK_CLOSE = re.compile(r"\](?=[(\[:])")
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+_LINE_START = re.compile(r"^[ \t]*(?:([#+=\-])|(\d+)([.)]))", re.MULTILINE)
 MAX_QUOTE_CHARS = 1200
 
 
 def escape_text(text: str) -> str:
     """Plain text → Markdown/HTML that displays exactly that text (no tags, links or formatting).
 
-    Markdown punctuation is backslash-escaped first, then `& < > " '` become HTML entities, so
-    `<script>` shows as the characters `<script>` and never becomes an element.
+    Markdown syntax is backslash-escaped first, then `& < > " '` become HTML entities, so
+    `<script>` shows as the characters `<script>` and never becomes an element. Leading indentation
+    is dropped (it would make a code block).
     """
-    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text or ""), quote=True)
+    text = _INDENT.sub("", text or "")
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _LINK_CLOSE.sub(r"\\]", text)
+    text = _LINE_START.sub(
+        lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text
+    )
+    return html.escape(text, quote=True)
 
 
 def render_question(question: str) -> str:
@@ -33,7 +45,9 @@ def render_citation(number: int, citation: Citation) -> str:
     Kept on one line: a blank line would end the HTML block in the Markdown renderer. Inside the
     block no Markdown is applied, so plain HTML escaping is enough and line breaks become <br>.
     """
-    quote = citation.quote if len(citation.quote) <= MAX_QUOTE_CHARS else citation.quote[:MAX_QUOTE_CHARS] + "…"
+    quote = (
+        citation.quote if len(citation.quote) <= MAX_QUOTE_CHARS else citation.quote[:MAX_QUOTE_CHARS] + "…"
+    )
     quote_html = "<br>".join(html.escape(line) for line in quote.splitlines() if line.strip())
     summary = f"[{number}] {html.escape(citation.source)}"
     if citation.section:

@@ -147,7 +147,7 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 headers["X-Content-Type-Options"] = "nosniff"
                 if admin:
-                    for name in [k for k in headers.keys() if k.lower().startswith("access-control-")]:
+                    for name in [k for k in headers if k.lower().startswith("access-control-")]:
                         del headers[name]
                     headers["Content-Security-Policy"] = ADMIN_CSP
                     headers["X-Frame-Options"] = "DENY"
@@ -180,9 +180,7 @@ class BodySizeLimitMiddleware:
         if scope["type"] == "http" and is_admin_path(scope["path"]):
             length = Headers(scope=scope).get("content-length", "")
             if length.isdigit() and int(length) > self.max_bytes:
-                response = JSONResponse(
-                    {"detail": too_large_message(self.max_bytes)}, status_code=413
-                )
+                response = JSONResponse({"detail": too_large_message(self.max_bytes)}, status_code=413)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
