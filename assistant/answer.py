@@ -156,6 +156,12 @@ def _facts_answer(
         detail = f"（{fig.section}{('，' + fig.how) if fig.how else ''}）"
         lines.append(f"{_who(fig.document)}{fig.document.year}年{what}{fig.text}{detail}[{n}]")
     text = "；\n".join(lines) + "。"
+    if is_english(question):
+        english = "; ".join(
+            f"{fig.document.agency or fig.document.title} {fig.document.year}: {fig.text} ({fig.section})"
+            for fig in figures
+        )
+        text = f"{english}.\n{text}"
     if slots.years:
         have_years = {f.document.year for f in figures}
         missing = [y for y in slots.years if y not in have_years]
@@ -166,6 +172,13 @@ def _facts_answer(
         text += _neighbour_text(assistant, figures, quantity.neighbour, slots.column or "总计", citations)
     evidence.citations = citations
     return Answer(status="answered", answer=text, citations=citations)
+
+
+def is_english(question: str) -> bool:
+    """Mostly Latin letters: the user wrote in English (agency names may stay in Chinese)."""
+    letters = sum(ch.isascii() and ch.isalpha() for ch in question)
+    cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in question)
+    return letters > 3 * cjk and letters >= 8
 
 
 def _latest_per_agency_year(docs: list[Document]) -> list[Document]:

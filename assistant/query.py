@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from assistant.lexicon import Quantity, find_column, find_quantity, normalize_question
-from ingest.classify import agency_aliases
+from ingest.classify import agency_aliases, pinyin_aliases
 
 _YEAR = r"((?:19|20)\d{2})"
 _RANGE = re.compile(_YEAR + r"\s*年?\s*(?:到|至|—|–|-|~|～|to)\s*" + _YEAR)
@@ -54,12 +54,16 @@ def match_agencies(question: str, agencies: list[str]) -> tuple[list[str], str |
     text = normalize_question(question)
     found: list[str] = []
     matched_spans: list[str] = []
+    letters = re.sub(r"[^a-z]", "", text)
     for agency in agencies:
         for alias in agency_aliases(agency):
             if alias.lower() in text:
                 found.append(agency)
                 matched_spans.append(alias)
                 break
+        else:
+            if any(roman in letters for roman in pinyin_aliases(agency)):
+                found.append(agency)
     unknown = None
     for place in _PLACE.findall(re.sub(r"\d", " ", question)):
         place = place.strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass
 
 from ingest.template import section_number
@@ -148,3 +149,20 @@ def agency_aliases(agency: str) -> list[str]:
         if last.endswith(generic) and len(last) > len(generic) + 1:
             aliases.add(last[: -len(generic)])
     return sorted((a for a in aliases if len(a) >= 2), key=len, reverse=True)
+
+
+@lru_cache(maxsize=1024)
+def pinyin_aliases(agency: str) -> tuple[str, ...]:
+    """Romanized aliases for English questions: 平潭综合实验区 → 'pingtan', 'pingtanzonghe…'.
+
+    Only aliases of 6+ letters, so short syllables never match ordinary English words.
+    """
+    from pypinyin import lazy_pinyin
+
+    out = []
+    for alias in agency_aliases(agency):
+        if re.fullmatch(r"[\u4e00-\u9fff]+", alias):
+            roman = "".join(lazy_pinyin(alias)).lower()
+            if len(roman) >= 6:
+                out.append(roman)
+    return tuple(sorted(set(out), key=len, reverse=True))

@@ -205,3 +205,11 @@ def test_relevance_is_a_share_of_question_words():
     chunk = Chunk("d", "s", "t", "report", "一、总体情况", "全乡常住人口3万人。")
     assert relevance(terms, chunk, {}) == 1.0
     assert relevance(terms, Chunk("d", "s", "t", "report", "", "公开信息20条。"), {}) == 0.0
+
+
+def test_english_questions_with_romanized_agency_names(corpus_assistant):
+    answer = corpus_assistant.ask("How many applications did Pingtan receive in 2022?")
+    assert answer.answer.startswith("平潭综合实验区 2022: 74件")
+    assert answer.citations[0].source == "平潭综合实验区管委会_2022.txt"
+    refused = corpus_assistant.ask("How many requests did Xiaochaxiang refuse in 2022?")
+    assert refused.citations[0].source == XC and "0件" in refused.answer
