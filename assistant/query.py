@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from assistant.lexicon import Quantity, find_column, find_quantity, normalize_question
-from ingest.classify import agency_aliases, pinyin_aliases
+from ingest.classify import agency_aliases, arabic_years, pinyin_aliases
 
 _YEAR = r"((?:19|20)\d{2})"
 _RANGE = re.compile(_YEAR + r"\s*年?\s*(?:到|至|—|–|-|~|～|to)\s*" + _YEAR)
@@ -40,6 +40,7 @@ class Slots:
 
 
 def parse_years(question: str) -> list[int]:
+    question = arabic_years(question)
     m = _RANGE.search(question)
     if m:
         a, b = int(m.group(1)), int(m.group(2))

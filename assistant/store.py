@@ -15,6 +15,7 @@ from assistant.catalog import Catalog
 from assistant.embeddings import embedder_name
 from assistant.retrieval import Hit, SearchFilter, fuse
 from assistant.text import tokenize
+from ingest.classify import agency_core
 from ingest.types import Chunk, Document, IngestError, ParsedDocument
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class Store:
         """Add or replace one parsed document. Same bytes again → no-op; same name, new bytes → replace."""
         doc = parsed.document
         with self._lock:
+            self._canonical_agency(parsed)
             existing = self.catalog.document(doc.doc_id)
             previous = [d for d in self.catalog.documents_by_source(doc.source) if d.doc_id != doc.doc_id]
             if existing is not None and not previous:
@@ -117,6 +119,19 @@ class Store:
                 except Exception:  # orphans are invisible to readers and swept by gc()
                     log.warning("could not delete %d stale vectors; gc() will sweep them", len(stale))
             return self._result(parsed, "replaced" if previous else "added")
+
+    def _canonical_agency(self, parsed: ParsedDocument) -> None:
+        """Name an agency the way earlier reports of it were named, so years line up."""
+        doc = parsed.document
+        if not doc.agency:
+            return
+        core = agency_core(doc.agency)
+        for other in {d.agency for d in self.catalog.documents() if d.agency}:
+            if other != doc.agency and agency_core(other) == core:
+                doc.agency = other
+                for chunk in parsed.chunks:
+                    chunk.agency = other
+                return
 
     def _commit(self, parsed: ParsedDocument, replaces: list[str]) -> None:
         self.catalog.replace_document(

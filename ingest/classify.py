@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.template import section_number
 from ingest.types import DocKind, LoadedFile, Paragraph, Table
@@ -54,9 +54,17 @@ def _meta_title(lines: list[str]) -> str | None:
     return None
 
 
+_CN_NUMERALS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+
+def arabic_years(text: str) -> str:
+    """'二〇二二年' → '2022年': some reports write the year in Chinese numerals."""
+    return re.sub(r"[〇零一二三四五六七八九]{4}(?=\s*年)", lambda m: m.group(0).translate(_CN_NUMERALS), text)
+
+
 def classify(loaded: LoadedFile) -> Classification:
     """Classify a loaded file and read its title, agency and year from its own text."""
-    lines = first_lines(loaded, 20)
+    lines = [arabic_years(line) for line in first_lines(loaded, 20)]
     body_lines = [line for line in lines if not META_LINE.match(line)]
     text = loaded.text()
     title = _meta_title(lines) or _guess_title(body_lines) or (body_lines[0][:60] if body_lines else loaded.name)
@@ -79,7 +87,7 @@ def classify(loaded: LoadedFile) -> Classification:
         if year is None:
             year = _year_from_body(text)
         if not agency:
-            agency = _agency_from_body(body_lines)
+            agency = _agency_from_body(body_lines) or _agency_from_signature(loaded)
     elif kind == "regulation":
         m = re.search(r"(\d{4})\s*年", title)
         year = int(m.group(1)) if m else None
@@ -127,12 +135,27 @@ def _agency_from_body(lines: list[str]) -> str:
     return ""
 
 
+def _agency_from_signature(loaded: LoadedFile) -> str:
+    """The agency's name in the signature lines at the end of the report, if any."""
+    tail = [line.strip() for line in loaded.text().splitlines() if line.strip()][-6:]
+    for line in reversed(tail):
+        compact = re.sub(r"\s+", "", line)
+        if 4 <= len(compact) <= 30 and _AGENCY_END.search(compact) and not re.search(r"[。，；：:]", compact):
+            return compact
+    return ""
+
+
+def agency_core(agency: str) -> str:
+    """The agency's name without its organ suffix: 平潭综合实验区管委会 and 平潭综合实验区 are one agency."""
+    return re.sub(r"(人民政府|政府|党工委管委会|管委会|管理委员会)$", "", re.sub(r"\s+", "", agency))
+
+
 def agency_aliases(agency: str) -> list[str]:
     """Names a question may use for an agency: '彭阳县小岔乡人民政府' → 小岔乡, 小岔, 彭阳县小岔乡…"""
     if not agency:
         return []
     aliases = {agency}
-    core = re.sub(r"(人民政府|政府|党工委管委会|管委会|管理委员会)$", "", agency)
+    core = agency_core(agency)
     if core:
         aliases.add(core)
     # Split after administrative units: 省 市 县 区 旗 乡 镇 街道.

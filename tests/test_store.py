@@ -124,3 +124,15 @@ def test_upload_size_limit_is_a_setting(tmp_path, limit_mb, status):
     assert result.status == status
     if status == "error":
         assert "超过上限" in result.message_zh
+
+
+def test_one_agency_under_two_spellings_is_one_agency(copied_data_dir, tmp_path):
+    assistant, _ = _assistant(copied_data_dir)
+    text = (REPORTS / "平潭综合实验区管委会_2022.txt").read_text(encoding="utf-8")
+    renamed = text.replace("标题: 平潭综合实验区2022年度", "标题: 平潭综合实验区管委会2023年度").replace("2022", "2023")
+    path = tmp_path / "nb2023.txt"
+    path.write_text(renamed, encoding="utf-8")
+    result = assistant.ingest_paths([path])[0]
+    assert (result.agency, result.year) == ("平潭综合实验区", 2023)
+    answer = assistant.ask("平潭2022到2023年每年新收多少申请")
+    assert [c.source for c in answer.citations] == ["平潭综合实验区管委会_2022.txt", "nb2023.txt"]

@@ -188,3 +188,11 @@ def test_general_document_is_ingested_without_facts():
     parsed = parse_bytes("会议纪要\n今天讨论了食堂的菜单，决定周五加一道菜。".encode(), "memo.txt")
     assert parsed.document.kind == "other"
     assert parsed.facts == [] and parsed.chunks
+
+
+def test_year_in_chinese_numerals_and_agency_from_the_signature():
+    text = (REPORTS / "平潭综合实验区管委会_2021.txt").read_text(encoding="utf-8")
+    body = text.split("\n", 5)[5]  # drop the provenance header with its 标题 line
+    report = "二〇二一年度政府信息公开工作年度报告\n" + body + "\n\n平潭综合实验区管委会\n2022年1月28日\n"
+    doc = parse_bytes(report.encode("utf-8"), "nb.txt").document
+    assert (doc.kind, doc.year, doc.agency) == ("report", 2021, "平潭综合实验区管委会")
