@@ -42,6 +42,7 @@ class Evidence:
     citations: list[Citation] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     path: str = "retrieval"  # facts | retrieval | check | not_found
+    asked: str = ""  # the question as the user typed it
 
 
 # --------------------------------------------------------------------------- entry points
@@ -88,7 +89,7 @@ def offline_answer(
             slots.unknown_place = agency
     if year and not slots.years:
         slots.years = [int(year)]
-    evidence = Evidence(question=standalone_question(slots, question), slots=slots)
+    evidence = Evidence(question=standalone_question(slots, question), slots=slots, asked=question)
     if not question:
         return Answer(status="not_found", answer="请输入问题。Please type a question."), evidence
 

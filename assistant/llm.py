@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE_NOTE = "（语言模型暂时不可用，以下为离线检索答案。The language model was unavailable; this is the offline answer.）"
+UNAVAILABLE_NOTE = (
+    "（语言模型暂时不可用，以下为离线检索答案。"
+    "The language model was unavailable; this is the offline answer.）"
+)
 
 HISTORY_MESSAGES = 6  # the last three exchanges go to the model
 HISTORY_CHARS = 600  # each earlier message is cut to this length
@@ -47,6 +50,8 @@ _ENDPOINT_DOWN = (openai.APIConnectionError, openai.AuthenticationError, openai.
 
 # A citation key group: [1], [1,2], [1, 3], [1、2], 【1】. Four-digit brackets such as [2019] are text.
 _KEYS = re.compile(r"\s?[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
+# Reasoning models behind some OpenAI-compatible servers put their thinking in the content.
+_THINKING = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
 _REFUSAL_MARKS = (REFUSAL.split("。")[0], "do not hold the answer")
 _BLANK_WORDS = ("空白", "未填", "没有填写", "未列数")
 
@@ -186,8 +191,10 @@ def review_llm_answer(
       question; a sentence with keys is held to the sources it cites;
     - the refusal phrase is not an answer here (the offline answer found one);
     - each exact table figure must be stated, with its value, and not as another number.
+
+    A leading <think>…</think> block (reasoning models) is removed first.
     """
-    text = (raw or "").strip()
+    text = _THINKING.sub("", raw or "").strip()
     if not text:
         return None, "the model returned an empty answer"
     if any(mark in text for mark in _REFUSAL_MARKS):
@@ -250,7 +257,10 @@ def _number_problem(text: str, cited: Sequence[Citation], question: str) -> str:
             if number not in allowed and number not in asked:
                 named = [cited[k - 1] for k in keys] or list(cited)
                 where = "; ".join(f"{c.source} {c.section}" for c in named)
-                return f"number {number} in {sentence.strip()!r} stands neither in its sources ({where}) nor in the question"
+                return (
+                    f"number {number} in {sentence.strip()!r} stands neither in its sources ({where}) "
+                    "nor in the question"
+                )
     return ""
 
 
@@ -339,7 +349,7 @@ def _describe(exc: BaseException) -> str:
 
 def _asked(evidence: Evidence) -> str:
     # The question as typed, when Evidence carries it; else its standalone form.
-    return getattr(evidence, "asked", "") or evidence.question
+    return evidence.asked or evidence.question
 
 
 def question_for_model(model: BaseChatModel, evidence: Evidence, history: Sequence[dict]) -> str:

@@ -28,14 +28,14 @@ DEADLINE_A = "应当自收到申请之日起20个工作日内予以答复[1]。"
 REFUSED_Q = "小岔乡2022年拒绝了多少申请？"
 RECEIVED_Q = "平潭综合实验区管委会2021年收到多少申请？"
 
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow  # these use the bundled corpus, ingested once per session
 
 
 # --------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
-def stub() -> Iterator[OpenAIStub]:
+def stub_server() -> Iterator[OpenAIStub]:
     with pytest.MonkeyPatch.context() as mp:
         # A proxy set in the environment must not see requests to the stub.
         mp.setenv("NO_PROXY", "127.0.0.1,localhost")
@@ -44,12 +44,13 @@ def stub() -> Iterator[OpenAIStub]:
             yield server
 
 
-@pytest.fixture(autouse=True)
-def _fresh_script(stub: OpenAIStub) -> Iterator[None]:
-    stub.clear()
-    stub.api_key = None
-    yield
-    assert stub.pending == 0, "a scripted reply was not used"
+@pytest.fixture
+def stub(stub_server: OpenAIStub) -> Iterator[OpenAIStub]:
+    """The module's stub server with an empty script; every scripted reply must be used."""
+    stub_server.clear()
+    stub_server.api_key = None
+    yield stub_server
+    assert stub_server.pending == 0, "a scripted reply was not used"
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +65,9 @@ def offline(bundled_data_dir, store) -> Assistant:
 
 
 @pytest.fixture
-def make_assistant(bundled_data_dir, store, stub) -> Callable[..., Assistant]:
+def make_assistant(bundled_data_dir, store, stub_server) -> Callable[..., Assistant]:
     def make(**llm: object) -> Assistant:
-        settings = {"llm_base_url": stub.base_url, "llm_model": "stub", "llm_timeout": 2.0, **llm}
+        settings = {"llm_base_url": stub_server.base_url, "llm_model": "stub", "llm_timeout": 2.0, **llm}
         return Assistant(Settings(data_dir=bundled_data_dir, **settings), store=store)
 
     return make
@@ -98,6 +99,7 @@ def _free_port() -> int:
 # --------------------------------------------------------------------------- grounded answers
 
 
+@slow
 def test_grounded_answer_passes_through_with_its_citation(llm, stub):
     stub.enqueue(DEADLINE_A)
     answer = llm.ask(DEADLINE_Q)
@@ -119,6 +121,7 @@ def test_grounded_answer_passes_through_with_its_citation(llm, stub):
     assert "应当自收到申请之日起20个工作日内予以答复" in user["content"]
 
 
+@slow
 def test_citations_are_renumbered_in_order_of_first_use(llm, stub):
     stub.enqueue("不能当场答复的，应当自收到申请之日起20个工作日内予以答复[2][1]。")
     answer = llm.ask(DEADLINE_Q)
@@ -129,6 +132,7 @@ def test_citations_are_renumbered_in_order_of_first_use(llm, stub):
     assert f"[1] 《{second.title}》 {second.section}\n" in prompt
 
 
+@slow
 def test_invented_number_falls_back_to_the_offline_answer(llm, offline, stub, llm_log):
     stub.enqueue("应当自收到申请之日起30个工作日内予以答复[1]。")
     answer = llm.ask(DEADLINE_Q)
@@ -137,6 +141,7 @@ def test_invented_number_falls_back_to_the_offline_answer(llm, offline, stub, ll
     assert any("number 30" in r.getMessage() for r in llm_log.records)
 
 
+@slow
 def test_invented_citation_key_is_deleted(llm, stub, llm_log):
     stub.enqueue("应当自收到申请之日起20个工作日内予以答复[1][9]。")
     answer = llm.ask(DEADLINE_Q)
@@ -145,18 +150,21 @@ def test_invented_citation_key_is_deleted(llm, stub, llm_log):
     assert any("[9]" in r.getMessage() for r in llm_log.records)
 
 
+@slow
 def test_only_invented_citation_keys_fall_back(llm, offline, stub, llm_log):
     stub.enqueue("应当自收到申请之日起20个工作日内予以答复[9]。")
     assert llm.ask(DEADLINE_Q) == offline.ask(DEADLINE_Q)
     assert any("not grounded" in r.getMessage() for r in llm_log.records)
 
 
+@slow
 def test_answer_without_citation_falls_back(llm, offline, stub, llm_log):
     stub.enqueue("应当自收到申请之日起20个工作日内予以答复。")
     assert llm.ask(DEADLINE_Q) == offline.ask(DEADLINE_Q)
     assert any("cites no source" in r.getMessage() for r in llm_log.records)
 
 
+@slow
 def test_refusal_while_the_sources_hold_the_answer_falls_back(llm, offline, stub, llm_log):
     stub.enqueue(REFUSAL)
     assert llm.ask(DEADLINE_Q) == offline.ask(DEADLINE_Q)
@@ -166,6 +174,7 @@ def test_refusal_while_the_sources_hold_the_answer_falls_back(llm, offline, stub
 # --------------------------------------------------------------------------- table questions
 
 
+@slow
 def test_acceptance_refused_count_keeps_the_exact_figure(llm, offline, stub, llm_log):
     """Issue 5: the model says 12, the facts table says 0: the shown answer says 0 and never 12."""
     stub.enqueue("小岔乡2022年拒绝了12件申请[1]")
@@ -179,6 +188,7 @@ def test_acceptance_refused_count_keeps_the_exact_figure(llm, offline, stub, llm
     assert any("12" in r.getMessage() for r in llm_log.records)
 
 
+@slow
 def test_acceptance_refused_count_when_streaming(llm, stub):
     stub.enqueue("小岔乡2022年拒绝了12件申请[1]")
     pieces = list(llm.ask_stream(REFUSED_Q))
@@ -186,6 +196,7 @@ def test_acceptance_refused_count_when_streaming(llm, stub):
     assert "0件" in final.answer and "12" not in final.answer
 
 
+@slow
 def test_exact_figure_stated_by_the_model_passes(llm, stub):
     text = "彭阳县小岔乡人民政府2022年不予公开的申请为0件[1]。"
     stub.enqueue(text)
@@ -194,6 +205,7 @@ def test_exact_figure_stated_by_the_model_passes(llm, stub):
     assert "不予公开" in answer.citations[0].section
 
 
+@slow
 def test_figure_stated_as_another_number_falls_back(llm, offline, stub, llm_log):
     # 3 stands in the cited row (as the item number "3.危及…"), so only the figure check catches it.
     stub.enqueue("彭阳县小岔乡人民政府2022年不予公开3件，其他0件[1]。")
@@ -211,6 +223,7 @@ def _assert_unavailable(answer: Answer, offline_answer: Answer) -> None:
     assert "Traceback" not in answer.answer and "Error" not in answer.answer
 
 
+@slow
 @pytest.mark.parametrize(
     "script",
     [
@@ -227,12 +240,14 @@ def test_endpoint_errors_fall_back_with_the_unavailable_line(script, llm, offlin
     assert any("unavailable" in r.getMessage() for r in llm_log.records)
 
 
+@slow
 def test_slow_endpoint_times_out(make_assistant, offline, stub, llm_log):
     stub.enqueue_delay(1.5, DEADLINE_A)
     _assert_unavailable(make_assistant(llm_timeout=0.5).ask(DEADLINE_Q), offline.ask(DEADLINE_Q))
     assert any("Timeout" in r.getMessage() for r in llm_log.records)
 
 
+@slow
 def test_wrong_key_gets_401_and_falls_back(make_assistant, offline, stub, llm_log):
     stub.api_key = "right-key"
     _assert_unavailable(make_assistant(llm_api_key="wrong-key").ask(DEADLINE_Q), offline.ask(DEADLINE_Q))
@@ -240,12 +255,21 @@ def test_wrong_key_gets_401_and_falls_back(make_assistant, offline, stub, llm_lo
     assert any("Authentication" in r.getMessage() for r in llm_log.records)
 
 
+@slow
 def test_right_key_is_sent(make_assistant, stub):
     stub.api_key = "right-key"
     stub.enqueue(DEADLINE_A)
     assert make_assistant(llm_api_key="right-key").ask(DEADLINE_Q).answer == DEADLINE_A
 
 
+@slow
+def test_base_url_without_v1_is_served_too(make_assistant, stub):
+    stub.enqueue(DEADLINE_A)
+    assert make_assistant(llm_base_url=f"http://127.0.0.1:{stub.port}").ask(DEADLINE_Q).answer == DEADLINE_A
+    assert stub.requests[0].path == "/chat/completions"
+
+
+@slow
 def test_endpoint_down_falls_back(make_assistant, offline, llm_log):
     down = make_assistant(llm_base_url=f"http://127.0.0.1:{_free_port()}/v1")
     _assert_unavailable(down.ask(DEADLINE_Q), offline.ask(DEADLINE_Q))
@@ -255,6 +279,7 @@ def test_endpoint_down_falls_back(make_assistant, offline, llm_log):
 # --------------------------------------------------------------------------- streaming
 
 
+@slow
 def test_stream_yields_tokens_in_order_then_the_checked_answer(llm, stub):
     chunks = ["应当自收到", "申请之日起", "20个工作日内", "予以答复", "[1]。"]
     stub.enqueue("".join(chunks), chunks=chunks)
@@ -266,6 +291,7 @@ def test_stream_yields_tokens_in_order_then_the_checked_answer(llm, stub):
     assert stub.requests[0].streamed
 
 
+@slow
 def test_stream_with_an_invented_number_ends_with_the_offline_answer(llm, offline, stub):
     stub.enqueue("应当自收到申请之日起30个工作日内予以答复[1]。")
     pieces = list(llm.ask_stream(DEADLINE_Q))
@@ -273,6 +299,7 @@ def test_stream_with_an_invented_number_ends_with_the_offline_answer(llm, offlin
     assert _final(pieces) == offline.ask(DEADLINE_Q)
 
 
+@slow
 @pytest.mark.parametrize(
     "script",
     [
@@ -295,6 +322,7 @@ HISTORY = [
 ]
 
 
+@slow
 def test_follow_up_is_rewritten_by_the_model_before_answering(llm, stub):
     rewritten = "平潭综合实验区管委会2022年新收政府信息公开申请多少件？"
     text = "平潭综合实验区2022年新收政府信息公开申请74件[1]。"
@@ -314,6 +342,7 @@ def test_follow_up_is_rewritten_by_the_model_before_answering(llm, stub):
     assert "74" in final.messages[-1]["content"]  # the carried-over facts answer's figure
 
 
+@slow
 def test_failed_rewrite_uses_the_offline_standalone_question(llm, stub, llm_log):
     stub.enqueue_error(500)
     stub.enqueue("平潭综合实验区2022年新收政府信息公开申请74件[1]。")
@@ -323,6 +352,7 @@ def test_failed_rewrite_uses_the_offline_standalone_question(llm, stub, llm_log)
     assert any("rewrite failed" in r.getMessage() for r in llm_log.records)
 
 
+@slow
 def test_rewrite_with_a_wrong_key_does_not_call_again(make_assistant, offline, stub):
     stub.api_key = "right-key"
     answer = make_assistant(llm_api_key="wrong-key").ask("那2022年呢？", HISTORY)
@@ -416,6 +446,11 @@ def test_check_key_after_the_full_stop_belongs_to_its_sentence():
     checked = check_llm_answer("应当在20个工作日内答复。[1] 补正为7个工作日。[2]", SOURCES, "")
     assert checked is not None
     assert checked.citations == [RULE_33, RULE_30]
+
+
+def test_check_drops_a_thinking_block():
+    checked = check_llm_answer("<think>也许是30天？</think>\n应当在20个工作日内答复[1]。", SOURCES, "")
+    assert checked is not None and checked.text == "应当在20个工作日内答复[1]。"
 
 
 def test_check_rejects_the_refusal_phrase():
