@@ -314,14 +314,19 @@ def _retrieval_answer(assistant: Assistant, slots: Slots, evidence: Evidence) ->
         filters = [SearchFilter(kinds=["regulation"]), SearchFilter()]
     terms = question_terms(question, slots)
     weights = store_idf(store, terms)
+    defined = defined_term(question)
     best: list[tuple[float, Chunk, list[str]]] = []
     for flt in filters:
-        hits = store.hybrid_search(question, flt, k)
+        # A wider pool than shown: relevance re-ranks it, then the best k are kept as sources.
+        hits = store.hybrid_search(question, flt, max(20, 4 * k))
         scored = []
         for rank, (chunk, _score) in enumerate(hits):
             rel = relevance(terms, chunk, weights)
-            # The regulation's own articles come before notices that restate them.
+            # The regulation's own articles come before notices that restate them,
+            # and for "什么是X" the passage that defines X comes first.
             primary = 0.05 if chunk.chunk_type == "article" else 0.0
+            if defined and re.search(rf"{re.escape(defined)}[，,]?(是指|指的是)|所称{re.escape(defined)}", chunk.text):
+                primary += 0.1
             scored.append((rel + primary - 0.01 * rank, chunk, best_passage(terms, chunk.text, weights)))
         scored.sort(key=lambda x: -x[0])
         if scored and scored[0][0] >= RELEVANCE_THRESHOLD:
@@ -363,6 +368,15 @@ _QUESTION_WORDS = re.compile(
     r"多少|几次|几个|几件|几起|是谁|哪些|哪个|哪一|什么|怎么|怎样|如何|是否|吗|呢|请问|有没有|能不能|可不可以|"
     r"how\s*many|how\s*much|what|which|who|when|does|did|is|are"
 )
+
+
+_DEFINITION = re.compile(r"^(?:什么是|何为|何谓)(.{2,12}?)[？?]?$|^(.{2,12}?)(?:是什么|指什么|的定义|的含义)")
+
+
+def defined_term(question: str) -> str | None:
+    """'什么是政府信息？' → '政府信息'."""
+    m = _DEFINITION.search(question.strip().rstrip("？?。"))
+    return (m.group(1) or m.group(2)).strip() if m else None
 
 
 def question_terms(question: str, slots: Slots) -> list[str]:

@@ -53,6 +53,9 @@ class Catalog:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
+        if "parser_version" not in columns:
+            self._conn.execute("ALTER TABLE documents ADD COLUMN parser_version INTEGER DEFAULT 0")
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ writes
@@ -65,14 +68,15 @@ class Catalog:
         checks: list[CheckResult],
         problems: list[str],
         replaces: Iterable[str] = (),
+        parser_version: int = 0,
     ) -> None:
         """Insert a document version and delete the versions it replaces, atomically."""
         with self._lock, self._conn:
             for old in replaces:
                 self._delete(old)
             self._conn.execute(
-                "INSERT OR REPLACE INTO documents(doc_id, source, title, kind, agency, year, format, problems)"
-                " VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO documents(doc_id, source, title, kind, agency, year, format, problems,"
+                " parser_version) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     document.doc_id,
                     document.source,
@@ -82,6 +86,7 @@ class Catalog:
                     document.year,
                     document.format,
                     json.dumps(problems, ensure_ascii=False),
+                    parser_version,
                 ),
             )
             self._conn.executemany(
@@ -140,6 +145,11 @@ class Catalog:
                 (doc_id,),
             ).fetchone()
         return Document(*row) if row else None
+
+    def parser_version(self, doc_id: str) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT parser_version FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return int(row[0] or 0) if row else 0
 
     def documents_by_source(self, source: str) -> list[Document]:
         return [d for d in self.documents() if d.source == source]

@@ -16,6 +16,7 @@ from assistant.embeddings import embedder_name
 from assistant.retrieval import Hit, SearchFilter, fuse
 from assistant.text import tokenize
 from ingest.classify import agency_core
+from ingest.pipeline import PARSER_VERSION
 from ingest.types import Chunk, Document, IngestError, ParsedDocument
 
 if TYPE_CHECKING:
@@ -99,7 +100,9 @@ class Store:
             existing = self.catalog.document(doc.doc_id)
             previous = [d for d in self.catalog.documents_by_source(doc.source) if d.doc_id != doc.doc_id]
             if existing is not None and not previous:
-                return self._result(parsed, "unchanged")
+                if self.catalog.parser_version(doc.doc_id) == PARSER_VERSION:
+                    return self._result(parsed, "unchanged")
+                previous = [existing]  # same bytes, parsed by an older version: replace in place
             vectors = self._embed_chunks(parsed.chunks)
             ids = [c.chunk_id for c in parsed.chunks]
             if ids:
@@ -110,8 +113,9 @@ class Store:
                     documents=[c.text for c in parsed.chunks],
                 )
             old_ids = {c.chunk_id for c in self.catalog.chunks([d.doc_id for d in previous])}
+            replaces = [d.doc_id for d in previous]
             # The catalog write is the commit point: before it, the old version is what readers see.
-            self._commit(parsed, [d.doc_id for d in previous])
+            self._commit(parsed, replaces)
             stale = list(old_ids - set(ids))
             if stale:
                 try:
@@ -135,7 +139,7 @@ class Store:
 
     def _commit(self, parsed: ParsedDocument, replaces: list[str]) -> None:
         self.catalog.replace_document(
-            parsed.document, parsed.chunks, parsed.facts, parsed.checks, parsed.problems, replaces
+            parsed.document, parsed.chunks, parsed.facts, parsed.checks, parsed.problems, replaces, PARSER_VERSION
         )
 
     def _embed_chunks(self, chunks: list[Chunk]) -> list[list[float]]:

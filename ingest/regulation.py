@@ -9,7 +9,8 @@ from ingest.report import _windows
 from ingest.types import Chunk, Document, LoadedFile
 
 _CHAPTER = re.compile(r"^\s*(第[一二三四五六七八九十百零〇]+章)\s*(.*)$")
-_ARTICLE = re.compile(r"^\s*(第[一二三四五六七八九十百零〇]+条)[\s　]*(.*)$")
+# "第二十条第（一）项" in a report template cites an article; it does not start one.
+_ARTICLE = re.compile(r"^\s*(第[一二三四五六七八九十百零〇]+条)(?![第之])[\s　]*(.*)$")
 _HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|附件[:：]?|【)")
 CHUNK_CHARS = 500
 

@@ -157,6 +157,8 @@ def test_consistency_question_flags_pingtan_2020(corpus_assistant):
         ("申请政府信息公开可以口头提出吗？", "第二十九条", "口头提出"),
         ("哪些政府信息不予公开？", "第十四条", "国家秘密"),
         ("政府信息公开申请应当包括哪些内容？", "第二十九条", "身份证明"),
+        ("什么是政府信息？", "第二条", "履行行政管理职能过程中制作或者获取"),
+        ("政府信息公开工作年度报告应当包括哪些内容？", "第五十条", "工作考核、社会评议和责任追究结果"),
     ],
 )
 def test_rule_questions_cite_the_article(corpus_assistant, question, article, text):

@@ -136,3 +136,15 @@ def test_one_agency_under_two_spellings_is_one_agency(copied_data_dir, tmp_path)
     assert (result.agency, result.year) == ("平潭综合实验区", 2023)
     answer = assistant.ask("平潭2022到2023年每年新收多少申请")
     assert [c.source for c in answer.citations] == ["平潭综合实验区管委会_2022.txt", "nb2023.txt"]
+
+
+def test_unchanged_file_parsed_by_an_older_parser_is_parsed_again(copied_data_dir, monkeypatch):
+    import assistant.store as store_module
+
+    assistant, _ = _assistant(copied_data_dir)
+    monkeypatch.setattr(store_module, "PARSER_VERSION", store_module.PARSER_VERSION + 1)
+    result = assistant.ingest_paths([PT21])[0]
+    assert result.status == "replaced"
+    assert [d.source for d in assistant.store.documents()].count(PT21.name) == 1
+    assert assistant.ingest_paths([PT21])[0].status == "unchanged"
+    assert "70件" in assistant.ask("平潭2021年新收多少申请").answer
