@@ -102,17 +102,14 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from app import create_app
+    from app import main as serve
 
     settings = _settings(args)
     if args.port:
         settings.port = args.port
     if args.host:
         settings.host = args.host
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port)
+    serve(settings)  # same as `python app.py`: first start ingests the bundled corpus
     return 0
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -39,7 +40,7 @@ def chat_url(base_url: str, agency: str = "", year: int | None = None, embed: bo
         params["year"] = str(year)
     if embed:
         params["embed"] = "1"
-    query = urlencode(params)
+    query = "&".join(f"{key}={_query_value(value)}" for key, value in params.items())
     return base_url.rstrip("/") + "/" + (f"?{query}" if query else "")
 
 
@@ -53,3 +54,8 @@ def iframe_snippet(base_url: str, agency: str = "") -> str:
     """A plain <iframe> embedding the chat in the page itself."""
     src = chat_url(base_url, agency, embed=True)
     return f'<iframe src="{src}" title="政务问答" style="width:100%;height:640px;border:0" loading="lazy"></iframe>'
+
+
+def _query_value(value: str) -> str:
+    """Percent-encode only what would break a query string, so Chinese names stay readable in snippets."""
+    return re.sub(r"[\x00-\x20&#=?%+\"'<>\\]", lambda m: quote(m.group(), safe=""), value)

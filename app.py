@@ -1,0 +1,108 @@
+"""The web app: Gradio chat at /, JSON API under /api, widget at /widget.js, staff area at /admin.
+
+Run `python app.py` (settings from GONGKAI_* environment variables or .env), or
+`uvicorn app:create_app --factory`.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from assistant.config import Settings, get_settings
+from assistant.service import Assistant
+from assistant.web import admin, api, widget
+from assistant.web.chat import CSS, build_chat
+from assistant.web.security import (
+    BodySizeLimitMiddleware,
+    RateLimiter,
+    SecurityHeadersMiddleware,
+    install_error_handlers,
+)
+
+LOGIN_ATTEMPTS_PER_MINUTE = 10
+FORM_OVERHEAD_BYTES = 1024 * 1024
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """One FastAPI app with every web surface; the API and admin routes take precedence over the chat at /."""
+    settings = settings or get_settings()
+    assistant = assistant or Assistant(settings)
+
+    app = FastAPI(
+        title="gongkai",
+        summary="政府信息公开工作年度报告问答 / Q&A over government information-disclosure annual reports",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.assistant = assistant
+    app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.login_limiter = RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE)
+
+    install_error_handlers(app)
+    app.add_exception_handler(admin.LoginRequired, admin.login_required_response)
+    app.include_router(api.router)
+    app.include_router(admin.api)
+    app.include_router(admin.pages)
+    app.include_router(widget.router)
+
+    # Middleware: the last added runs first. SecurityHeaders strips CORS headers from the staff area.
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"],
+        allow_credentials=False,
+        max_age=600,
+    )
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_upload_bytes * admin.MAX_FILES_PER_UPLOAD + FORM_OVERHEAD_BYTES,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
+
+    blocks = build_chat(assistant, settings, app.state.limiter)
+    return gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        footer_links=[],
+        run_history=False,
+        show_error=False,
+        ssr_mode=False,
+        mcp_server=False,
+        max_file_size="1mb",  # the chat takes no files; uploads go through the staff area
+        css=CSS,
+    )
+
+
+def main(settings: Settings | None = None) -> None:
+    """Ingest the bundled corpus on first start, then serve on settings.host:settings.port."""
+    import uvicorn
+
+    settings = settings or get_settings()
+    assistant = Assistant(settings)
+    print(f"gongkai: 资料库 / data dir: {settings.data_dir}", flush=True)
+    if settings.ingest_bundled and assistant.store.is_empty():
+        print(
+            "gongkai: 首次启动，正在导入内置资料（约一分钟）… / first start: ingesting the bundled corpus…",
+            flush=True,
+        )
+    for result in assistant.ensure_bundled_corpus():
+        line = f"  {result.status:<9} {result.source}"
+        print(line + (f"  {result.message_en}" if result.status == "error" else ""), flush=True)
+    print(f"gongkai: {len(assistant.documents())} 个文件 / documents", flush=True)
+    if not settings.admin_token:
+        print("gongkai: 未设置 GONGKAI_ADMIN_TOKEN，管理页面已关闭 / staff area off", flush=True)
+    print(f"gongkai: http://{settings.host}:{settings.port}/", flush=True)
+    uvicorn.run(create_app(settings, assistant), host=settings.host, port=settings.port)
+
+
+if __name__ == "__main__":
+    main()
