@@ -36,7 +36,7 @@ def _article_chunks(lines: list[str], document: Document) -> list[Chunk]:
     def flush() -> None:
         if article and body:
             section = f"{chapter} / {article}" if chapter else article
-            chunks.append(_chunk(document, section, "\n".join(body), "article", len(chunks)))
+            chunks.append(Chunk.of(document, section, "\n".join(body), "article", len(chunks)))
 
     preamble: list[str] = []
     for line in lines:
@@ -56,7 +56,7 @@ def _article_chunks(lines: list[str], document: Document) -> list[Chunk]:
             preamble.append(line)
     flush()
     if preamble:
-        chunks.insert(0, _chunk(document, "题注", "\n".join(preamble), "text", 0))
+        chunks.insert(0, Chunk.of(document, "题注", "\n".join(preamble), "text", 0))
     for i, chunk in enumerate(chunks):
         chunk.ordinal = i
     return chunks
@@ -71,7 +71,7 @@ def heading_chunks(lines: list[str], document: Document, kind: str) -> list[Chun
     def flush() -> None:
         text = "\n".join(buffer)
         for piece in _windows(text, CHUNK_CHARS):
-            chunks.append(_chunk(document, heading, piece, "text", len(chunks)))
+            chunks.append(Chunk.of(document, heading, piece, "text", len(chunks)))
 
     for line in lines:
         if _HEADING.match(line) and len(line) <= 40:
@@ -82,18 +82,3 @@ def heading_chunks(lines: list[str], document: Document, kind: str) -> list[Chun
             buffer.append(line)
     flush()
     return chunks
-
-
-def _chunk(document: Document, section: str, text: str, chunk_type: str, ordinal: int) -> Chunk:
-    return Chunk(
-        doc_id=document.doc_id,
-        source=document.source,
-        title=document.title,
-        kind=document.kind,
-        section=section,
-        text=text,
-        agency=document.agency,
-        year=document.year,
-        chunk_type=chunk_type,  # type: ignore[arg-type]
-        ordinal=ordinal,
-    )

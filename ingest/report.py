@@ -367,7 +367,7 @@ def _narrative_chunks(document: Document, narrative: dict[int, list[str]]) -> li
         for sub_title, body in _split_subsections(text):
             path = f"{title} / {sub_title}" if sub_title else title
             for piece in _windows(body, NARRATIVE_CHUNK_CHARS):
-                chunks.append(_chunk(document, path, piece, "narrative"))
+                chunks.append(Chunk.of(document, path, piece, "narrative"))
     return chunks
 
 
@@ -414,22 +414,8 @@ def _table_row_chunks(document: Document, facts: list[Fact]) -> list[Chunk]:
         values = "；".join(f"{f.column} {f.raw if f.raw else '（空白）'}" for f in cells)
         text = f"{document.year or ''}年 {table} {path}：{values}"
         section = f"{titles[table]} / {table} / {path}"
-        chunks.append(_chunk(document, section, text, "table_row"))
+        chunks.append(Chunk.of(document, section, text, "table_row"))
     return chunks
-
-
-def _chunk(document: Document, section: str, text: str, chunk_type: str) -> Chunk:
-    return Chunk(
-        doc_id=document.doc_id,
-        source=document.source,
-        title=document.title,
-        kind=document.kind,
-        section=section,
-        text=text,
-        agency=document.agency,
-        year=document.year,
-        chunk_type=chunk_type,  # type: ignore[arg-type]
-    )
 
 
 def required_tables_missing(parse: ReportParse) -> list[str]:

@@ -90,6 +90,22 @@ class Chunk:
     chunk_type: Literal["narrative", "table_row", "article", "text"] = "narrative"
     ordinal: int = 0
 
+    @classmethod
+    def of(cls, document: Document, section: str, text: str, chunk_type: str, ordinal: int = 0) -> Chunk:
+        """A chunk of `document`, carrying its source, title, kind, agency and year."""
+        return cls(
+            doc_id=document.doc_id,
+            source=document.source,
+            title=document.title,
+            kind=document.kind,
+            section=section,
+            text=text,
+            agency=document.agency,
+            year=document.year,
+            chunk_type=chunk_type,  # type: ignore[arg-type]
+            ordinal=ordinal,
+        )
+
     @property
     def chunk_id(self) -> str:
         key = f"{self.doc_id}|{self.ordinal}|{self.section}|{self.text}"
