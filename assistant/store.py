@@ -55,6 +55,7 @@ class Store:
         self._bm25 = None
         self._bm25_generation = -1
         self._bm25_chunks: list[Chunk] = []
+        self._live: set[str] = set()
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ backends
@@ -255,7 +256,7 @@ class Store:
 
     def _live_ids(self) -> set[str]:
         self._bm25_index()
-        return {c.chunk_id for c in self._bm25_chunks}
+        return self._live
 
     def _bm25_index(self):
         """BM25 over all live chunks, rebuilt only when the catalog's generation changed."""
@@ -266,6 +267,7 @@ class Store:
 
                 chunks = self.catalog.chunks()
                 self._bm25_chunks = chunks
+                self._live = {c.chunk_id for c in chunks}
                 if chunks:
                     corpus = [list(tokenize(f"{c.title} {c.section} {c.text}")) or ["_"] for c in chunks]
                     index = bm25s.BM25()
