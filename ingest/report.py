@@ -22,6 +22,7 @@ from ingest.template import (
     TABLE_OF_SECTION,
     normalize_label,
     section_number,
+    table3_children,
     table3_path,
 )
 from ingest.types import Chunk, Document, Fact, LoadedFile, Paragraph
@@ -276,8 +277,11 @@ def parse_report(loaded: LoadedFile, document: Document) -> ReportParse:
                 t3_headers.append(row.cells)
                 continue
             key = t3.row_key(labels)
-            if key is None or not has_numbers and not any(v.strip() for v in values):
+            if key is None:
                 continue
+            if not has_numbers and (table3_children(key) or key == "三"):
+                continue  # a group heading row such as （三）不予公开 carries no cells of its own
+            # A leaf row with every cell blank is kept: its cells are blank, not missing and not 0.
             if t3_columns is None:
                 t3_columns = _table3_columns(t3_headers)
             cells = _fit_values(values, len(TABLE3_COLUMNS))
