@@ -1,0 +1,128 @@
+"""What the benchmarks share: paths, corpora, subprocess workers, memory readings, percentiles."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BUNDLED = [ROOT / "data" / "corpus" / "regulations", ROOT / "data" / "corpus" / "reports"]
+DEV_SET = ROOT / "data" / "eval" / "dev.jsonl"
+DEFAULT_SIZES = (50, 200, 1000)
+
+
+def corpus_dir(n: int) -> Path:
+    return OUT / f"corpus{n}"
+
+
+def ensure_corpus(n: int, seed: int = 7) -> Path:
+    """The generated corpus of n reports (generated once; same seed, same files)."""
+    out = corpus_dir(n)
+    summary = out / "summary.json"
+    if not summary.exists() or json.loads(summary.read_text()).get("seed") != seed:
+        from bench.generate import generate
+
+        generate(n, out, seed)
+    return out
+
+
+def corpus_paths(name: str) -> list[Path]:
+    """'bundled' → the bundled regulations and reports; 'gen200' → bench/out/corpus200/reports."""
+    if name == "bundled":
+        return BUNDLED
+    return [ensure_corpus(int(name.removeprefix("gen"))) / "reports"]
+
+
+def question_file(name: str) -> Path:
+    return DEV_SET if name == "bundled" else ensure_corpus(int(name.removeprefix("gen"))) / "questions.jsonl"
+
+
+def data_dir(name: str) -> Path:
+    return OUT / "data" / name
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB (from /proc; 0 where there is none)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (ru_maxrss is KB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+def load_avg() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return -1.0
+
+
+def clean_env() -> dict[str, str]:
+    """The environment for a worker: no GONGKAI_* settings from the caller, no telemetry."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
+    env.update({"ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)})
+    return env
+
+
+def run_worker(module: str, args: list[str], timeout: float = 7200) -> dict:
+    """Run `python -m module args...` in a fresh process; its last stdout line is a JSON result."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    result = json.loads(lines[-1])
+    result["process_wall_s"] = round(wall, 2)
+    return result
+
+
+def save(name: str, payload: dict) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def machine() -> dict:
+    """Where the figures were measured: cores, Python, load, and the code's commit (+ uncommitted files)."""
+    info = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_avg_1m": round(load_avg(), 2)}
+    try:
+        git = ["git", "-C", str(ROOT)]
+        info["commit"] = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        status = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True).stdout
+        info["uncommitted_files"] = len(status.splitlines())
+    except OSError:
+        pass
+    return info

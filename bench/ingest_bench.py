@@ -1,0 +1,220 @@
+"""Ingest speed: documents per minute, chunks per second, peak memory, and re-ingest of an unchanged corpus.
+
+    python -m bench.ingest_bench                      # bundled corpus + generated N = 50, 200, 1000
+    python -m bench.ingest_bench --sizes 50 200       # generated sizes to run
+    python -m bench.ingest_bench --no-bundled --sizes 1000
+
+Each ingest runs in its own process (so peak memory is that run's) into a fresh data dir under
+bench/out/data/<name>, with the real embedder; the data dirs are kept for bench.query_bench.
+The re-ingest of the unchanged corpus is a second fresh process over the same data dir, timed
+both inside (Assistant.ingest_paths) and as the whole command (start-up, imports included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from bench.common import (
+    DEFAULT_SIZES,
+    corpus_paths,
+    data_dir,
+    load_avg,
+    machine,
+    peak_rss_mb,
+    rss_mb,
+    run_worker,
+    save,
+)
+
+
+class TimedEmbedder:
+    """Wraps an embedder: counts the texts it embeds and the seconds it spends (same name, same cache)."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = getattr(inner, "name", type(inner).__name__)
+        self.seconds = 0.0
+        self.texts = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        started = time.perf_counter()
+        try:
+            return self.inner.embed_documents(texts)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.texts += len(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def worker(data: Path, paths: list[str]) -> dict:
+    """One ingest run in this process: the figures as a dict."""
+    from assistant.config import Settings
+    from assistant.service import Assistant
+    from assistant.store import Store
+
+    settings = Settings(data_dir=data, chroma_url="", llm_base_url="", ingest_bundled=False)
+    embedder = TimedEmbedder(settings.get_embedder())
+    store = Store(settings, embedder=embedder)
+    add = store.add
+    per_doc: list[tuple[float, float]] = []  # (seconds in Store.add, of which embedding)
+
+    def timed_add(parsed):
+        started, embedded = time.perf_counter(), embedder.seconds
+        try:
+            return add(parsed)
+        finally:
+            per_doc.append((time.perf_counter() - started, embedder.seconds - embedded))
+
+    store.add = timed_add  # type: ignore[method-assign]
+    assistant = Assistant(settings, store=store)
+    rss_before = rss_mb()
+    started = time.perf_counter()
+    results = assistant.ingest_paths(paths)
+    seconds = time.perf_counter() - started
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    chunks = sum(r.chunks for r in results if r.status in ("added", "replaced"))
+    with sqlite3.connect(str(data / "gongkai.sqlite")) as conn:
+        stored_chunks = conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        cached_vectors = conn.execute("SELECT COUNT(*) FROM embed_cache").fetchone()[0]
+    add_s = sum(a for a, _ in per_doc)
+    store_s = [a - e for a, e in per_doc]
+    tenth = max(1, len(store_s) // 10)
+    return {
+        "documents": len(results),
+        "statuses": statuses,
+        "errors": [r.message_en for r in results if r.status == "error"][:5],
+        "chunks": chunks,
+        "stored_chunks": stored_chunks,
+        "embedded_texts": embedder.texts,
+        "cached_vectors": cached_vectors,
+        "seconds": round(seconds, 3),
+        "embed_s": round(embedder.seconds, 3),
+        "store_write_s": round(add_s - embedder.seconds, 3),
+        "parse_and_read_s": round(seconds - add_s, 3),
+        "store_write_ms_first_10pct": round(1000 * sum(store_s[:tenth]) / tenth, 2) if store_s else 0,
+        "store_write_ms_last_10pct": round(1000 * sum(store_s[-tenth:]) / tenth, 2) if store_s else 0,
+        "docs_per_min": round(len(results) / seconds * 60, 1) if seconds else 0,
+        "chunks_per_s": round(chunks / seconds, 2) if seconds else 0,
+        "embedded_per_s": round(embedder.texts / embedder.seconds, 2) if embedder.seconds else 0,
+        "rss_before_mb": round(rss_before, 1),
+        "rss_after_mb": round(rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "load_avg_1m_end": round(load_avg(), 2),
+    }
+
+
+def bench_corpus(name: str, fresh: bool = True, reingest: bool = True) -> dict:
+    """Ingest one corpus into a fresh data dir (own process), then re-ingest it unchanged (own process)."""
+    paths = [str(p) for p in corpus_paths(name)]
+    target = data_dir(name)
+    if fresh and target.exists():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    print(f"[ingest] {name}: {paths} → {target}", file=sys.stderr, flush=True)
+    load_before = round(load_avg(), 2)
+    first = run_worker("bench.ingest_bench", ["--worker", str(target), *paths])
+    out = {"corpus": name, "load_avg_1m_start": load_before, "ingest": first}
+    print(f"[ingest] {name}: {_line(first)}", file=sys.stderr, flush=True)
+    if reingest:
+        again = run_worker("bench.ingest_bench", ["--worker", str(target), *paths])
+        out["reingest"] = again
+        print(
+            f"[ingest] {name}: re-ingest unchanged {again['seconds']:.2f} s in process, "
+            f"{again['process_wall_s']:.2f} s whole command; {again['statuses']}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return out
+
+
+def reingest_only(name: str) -> dict:
+    """Re-ingest an existing data dir twice, each in its own process; the second is the unchanged case."""
+    paths = [str(p) for p in corpus_paths(name)]
+    target = data_dir(name)
+    first = run_worker("bench.ingest_bench", ["--worker", str(target), *paths])
+    again = run_worker("bench.ingest_bench", ["--worker", str(target), *paths])
+    print(
+        f"[reingest] {name}: first {first['statuses']} {first['seconds']:.2f} s; then {again['statuses']} "
+        f"{again['seconds']:.2f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return {"corpus": name, "first": first, "reingest": again}
+
+
+def _line(r: dict) -> str:
+    return (
+        f"{r['documents']} docs, {r['chunks']} chunks ({r['embedded_texts']} embedded) in {r['seconds']:.1f} s "
+        f"= {r['docs_per_min']} docs/min, {r['chunks_per_s']} chunks/s; embed {r['embed_s']:.1f} s, "
+        f"store writes {r['store_write_s']:.1f} s, parse+read {r['parse_and_read_s']:.1f} s; "
+        f"peak RSS {r['peak_rss_mb']:.0f} MB"
+    )
+
+
+def format_table(runs: list[dict]) -> str:
+    head = (
+        f"{'corpus':<9} {'docs':>5} {'chunks':>7} {'embedded':>8} {'ingest s':>9} {'docs/min':>9} "
+        f"{'chunks/s':>9} {'embed s':>8} {'peak MB':>8} {'re-ingest s (in proc / command)':>32}"
+    )
+    lines = [head, "-" * len(head)]
+    for run in runs:
+        r, again = run["ingest"], run.get("reingest", {})
+        re_text = f"{again.get('seconds', 0):.2f} / {again.get('process_wall_s', 0):.2f}" if again else "-"
+        lines.append(
+            f"{run['corpus']:<9} {r['documents']:>5} {r['chunks']:>7} {r['embedded_texts']:>8} {r['seconds']:>9.1f} "
+            f"{r['docs_per_min']:>9.1f} {r['chunks_per_s']:>9.2f} {r['embed_s']:>8.1f} {r['peak_rss_mb']:>8.0f} "
+            f"{re_text:>32}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES), help="generated corpus sizes"
+    )
+    parser.add_argument("--no-bundled", action="store_true", help="skip the bundled corpus")
+    parser.add_argument("--no-reingest", action="store_true", help="skip the unchanged re-ingest")
+    parser.add_argument(
+        "--reingest-only",
+        action="store_true",
+        help="only re-ingest into the existing data dirs (twice: the first run may re-parse after a parser upgrade)",
+    )
+    parser.add_argument("--worker", nargs="+", metavar=("DATA_DIR", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(Path(args.worker[0]), args.worker[1:])))
+        return 0
+    names = ([] if args.no_bundled else ["bundled"]) + [f"gen{n}" for n in args.sizes]
+    if args.reingest_only:
+        runs = [reingest_only(name) for name in names]
+        path = save("reingest_" + "_".join(names), {"machine": machine(), "runs": runs})
+        for run in runs:
+            print(
+                f"{run['corpus']:<9} first {run['first']['seconds']:.2f} s ({run['first']['statuses']}), "
+                f"unchanged {run['reingest']['seconds']:.2f} s in process / {run['reingest']['process_wall_s']:.2f} s command"
+            )
+        print(f"results: {path}")
+        return 0
+    runs = [bench_corpus(name, reingest=not args.no_reingest) for name in names]
+    payload = {"machine": machine(), "runs": runs}
+    path = save("ingest_" + "_".join(names), payload)
+    print(format_table(runs))
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

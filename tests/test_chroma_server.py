@@ -1,0 +1,194 @@
+"""Several app processes sharing one index: a real Chroma server (`chroma run`) on 127.0.0.1 and one
+data dir for the SQLite catalog, as "Running several app workers" in the README sets it up.
+
+Two reports are ingested through the server; then two separate `gongkai ask --json` processes,
+started at the same time with GONGKAI_CHROMA_URL set, answer the same questions (a table figure
+and a narrative one) with the same answers and citations. A third process checks that dense
+search in an app process really goes to the server (the data dir holds no embedded Chroma).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPORTS
+
+XIAOCHA = REPORTS / "彭阳县小岔乡人民政府_2022.txt"
+PINGTAN = REPORTS / "平潭综合实验区管委会_2022.txt"
+QUESTIONS = [
+    "2022年小岔乡拒绝了多少政府信息公开申请？",  # facts: 表三 不予公开
+    "小岔乡政务公开领导小组的组长是谁？",  # retrieval: narrative of section 一
+    "平潭综合实验区2022年新收政府信息公开申请多少件？",  # facts, the other report
+]
+STARTUP_TIMEOUT = 60.0
+APP_TIMEOUT = 120.0
+
+DENSE_CHECK = """
+import json, sys
+from assistant.config import Settings
+from assistant.retrieval import SearchFilter
+from assistant.service import Assistant
+store = Assistant(Settings()).store
+hits = store.dense_search(sys.argv[1], SearchFilter(), 10)
+by_id = store.catalog.chunks_by_id([h.chunk_id for h in hits])
+print(json.dumps({"count": store.collection.count(), "texts": [by_id[h.chunk_id].text for h in hits if h.chunk_id in by_id]},
+                 ensure_ascii=False))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _chroma_command(path: Path, port: int) -> list[str]:
+    """`chroma run` from the same environment as this Python (the script next to sys.executable)."""
+    args = ["run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    script = Path(sys.executable).with_name("chroma")
+    if script.exists():
+        return [str(script), *args]
+    # chromadb.cli.cli has no __main__: call its entry point, as the installed script does.
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from chromadb.cli.cli import app; sys.argv[0] = 'chroma'; app()",
+        *args,
+    ]
+
+
+def _wait_for_heartbeat(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(
+                f"chroma server exited with {server.returncode}:\n{log.read_text(errors='replace')[-2000:]}"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(
+        f"chroma server did not answer within {STARTUP_TIMEOUT:.0f} s:\n{log.read_text(errors='replace')[-2000:]}"
+    )
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A Chroma server on a free port of 127.0.0.1; yields its URL; terminated at the end."""
+    port = _free_port()
+    log = tmp_path / "chroma.log"
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            _chroma_command(tmp_path / "chroma-server", port), stdout=out, stderr=subprocess.STDOUT, env=env
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_heartbeat(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def _app_env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
+    env.update(
+        {
+            "GONGKAI_CHROMA_URL": url,
+            "GONGKAI_INGEST_BUNDLED": "false",
+            "ANONYMIZED_TELEMETRY": "False",
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        }
+    )
+    return env
+
+
+def test_two_app_processes_share_one_chroma_server(chroma_server, tmp_path):
+    import chromadb
+
+    from assistant.config import Settings
+    from assistant.service import Assistant
+
+    shared = tmp_path / "shared"
+    assistant = Assistant(Settings(data_dir=shared, chroma_url=chroma_server, ingest_bundled=False))
+    results = assistant.ingest_paths([XIAOCHA, PINGTAN])
+    assert [r.status for r in results] == ["added", "added"], [(r.source, r.message_en) for r in results]
+    chunks = sum(r.chunks for r in results)
+    assistant.store.catalog.close()
+    assert not (shared / "chroma").exists(), "vectors must go to the server, not to an embedded Chroma"
+
+    host, port = chroma_server.removeprefix("http://").split(":")
+    client = chromadb.HttpClient(host=host, port=int(port))
+    (collection,) = client.list_collections()
+    assert client.get_collection(collection.name).count() == chunks
+
+    stdin = "".join(json.dumps({"question": q, "history": []}, ensure_ascii=False) + "\n" for q in QUESTIONS)
+    command = [sys.executable, "-m", "assistant.cli", "ask", "--json", "--data-dir", str(shared)]
+    workers = [
+        subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_app_env(chroma_server),
+        )
+        for _ in range(2)
+    ]
+    outputs = []
+    try:
+        for worker in workers:
+            out, err = worker.communicate(stdin, timeout=APP_TIMEOUT)
+            assert worker.returncode == 0, err[-2000:]
+            outputs.append([json.loads(line) for line in out.strip().splitlines()])
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(timeout=10)
+
+    first, second = outputs
+    assert first == second, "two app processes over one server and one catalog must give the same answers"
+    assert [a["status"] for a in first] == ["answered"] * 3
+    refused, leader, received = first
+    assert "0件" in refused["answer"]
+    assert refused["citations"][0]["source"] == XIAOCHA.name
+    assert "不予公开" in refused["citations"][0]["section"]
+    assert "罗金彩" in leader["answer"]
+    assert any("罗金彩" in c["quote"] and c["source"] == XIAOCHA.name for c in leader["citations"])
+    assert "74件" in received["answer"]
+    assert received["citations"][0]["source"] == PINGTAN.name
+
+    # Dense search in a separate app process goes to the server (there is no other index to read).
+    env = {**_app_env(chroma_server), "GONGKAI_DATA_DIR": str(shared)}
+    proc = subprocess.run(
+        [sys.executable, "-c", DENSE_CHECK, QUESTIONS[1]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=APP_TIMEOUT,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dense = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert dense["count"] == chunks
+    assert any("罗金彩" in text for text in dense["texts"]), dense["texts"]
+    assert not (shared / "chroma").exists()
