@@ -49,7 +49,11 @@ class Evidence:
 
 
 def answer_question(
-    assistant: Assistant, question: str, history: list[dict], agency: str | None = None, year: int | None = None
+    assistant: Assistant,
+    question: str,
+    history: list[dict],
+    agency: str | None = None,
+    year: int | None = None,
 ) -> Answer:
     offline, evidence = offline_answer(assistant, question, history, agency, year)
     if assistant.llm is None or offline.status == "not_found" or evidence.path == "check":
@@ -60,7 +64,11 @@ def answer_question(
 
 
 def stream_answer(
-    assistant: Assistant, question: str, history: list[dict], agency: str | None = None, year: int | None = None
+    assistant: Assistant,
+    question: str,
+    history: list[dict],
+    agency: str | None = None,
+    year: int | None = None,
 ) -> Iterator[str | Answer]:
     offline, evidence = offline_answer(assistant, question, history, agency, year)
     if assistant.llm is None or offline.status == "not_found" or evidence.path == "check":
@@ -73,7 +81,11 @@ def stream_answer(
 
 
 def offline_answer(
-    assistant: Assistant, question: str, history: list[dict], agency: str | None = None, year: int | None = None
+    assistant: Assistant,
+    question: str,
+    history: list[dict],
+    agency: str | None = None,
+    year: int | None = None,
 ) -> tuple[Answer, Evidence]:
     """The answer without any language model, and the evidence it stands on."""
     question = (question or "").strip()
@@ -150,7 +162,12 @@ def _facts_answer(
     lines: list[str] = []
     for fig in figures:
         citations.append(
-            Citation(source=fig.document.source, title=fig.document.title, section=fig.section, quote=figure_quote(fig))
+            Citation(
+                source=fig.document.source,
+                title=fig.document.title,
+                section=fig.section,
+                quote=figure_quote(fig),
+            )
         )
         n = len(citations)
         what = quantity.label if fig.column == "总计" else f"{quantity.label}（{fig.column}）"
@@ -233,7 +250,12 @@ def _neighbour_text(
         if other is None or other.value is None:
             continue
         citations.append(
-            Citation(source=fig.document.source, title=fig.document.title, section=other.section, quote=figure_quote(other))
+            Citation(
+                source=fig.document.source,
+                title=fig.document.title,
+                section=other.section,
+                quote=figure_quote(other),
+            )
         )
         when = f"{fig.document.year}年" if len(figures) > 1 else ""
         bits.append(f"{when}{other.text}[{len(citations)}]")
@@ -259,7 +281,8 @@ def _check_answer(assistant: Assistant, reports: list[Document], slots: Slots, e
         [
             d
             for d in reports
-            if (not slots.agencies or d.agency in slots.agencies) and (not slots.years or d.year in slots.years)
+            if (not slots.agencies or d.agency in slots.agencies)
+            and (not slots.years or d.year in slots.years)
         ]
     )
     evidence.path = "check"
@@ -272,12 +295,16 @@ def _check_answer(assistant: Assistant, reports: list[Document], slots: Slots, e
         failed = [c for c in checks if not c.ok]
         problems = assistant.store.catalog.problems(doc.doc_id)
         if not failed and not problems:
-            lines.append(f"{_who(doc)}{doc.year}年报告：表三、表四的勾稽关系和总计核对无误（共核对{len(checks)}项）。")
+            lines.append(
+                f"{_who(doc)}{doc.year}年报告：表三、表四的勾稽关系和总计核对无误（共核对{len(checks)}项）。"
+            )
             continue
         for check in failed:
             facts = assistant.store.catalog.facts(doc.doc_id, "表三" if check.rule != "表四总计" else "表四")
             quote = _check_quote(check.rule, facts)
-            citations.append(Citation(source=doc.source, title=doc.title, section=f"核对：{check.row}", quote=quote))
+            citations.append(
+                Citation(source=doc.source, title=doc.title, section=f"核对：{check.row}", quote=quote)
+            )
             lines.append(f"{_who(doc)}{doc.year}年报告：{check.message_zh}[{len(citations)}]")
         for problem in problems:
             lines.append(f"{_who(doc)}{doc.year}年报告：{problem}")
@@ -285,7 +312,9 @@ def _check_answer(assistant: Assistant, reports: list[Document], slots: Slots, e
         lines.append("以上数据按报告原文提供，未作更正。")
     else:
         for doc in docs:
-            citations.append(Citation(source=doc.source, title=doc.title, section="表三", quote="勾稽关系核对无误"))
+            citations.append(
+                Citation(source=doc.source, title=doc.title, section="表三", quote="勾稽关系核对无误")
+            )
     return Answer(status="answered", answer="\n".join(lines), citations=citations)
 
 
@@ -325,7 +354,9 @@ def _retrieval_answer(assistant: Assistant, slots: Slots, evidence: Evidence) ->
             # The regulation's own articles come before notices that restate them,
             # and for "什么是X" the passage that defines X comes first.
             primary = 0.05 if chunk.chunk_type == "article" else 0.0
-            if defined and re.search(rf"{re.escape(defined)}[，,]?(是指|指的是)|所称{re.escape(defined)}", chunk.text):
+            if defined and re.search(
+                rf"{re.escape(defined)}[，,]?(是指|指的是)|所称{re.escape(defined)}", chunk.text
+            ):
                 primary += 0.1
             scored.append((rel + primary - 0.01 * rank, chunk, best_passage(terms, chunk.text, weights)))
         scored.sort(key=lambda x: -x[0])

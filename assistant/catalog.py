@@ -91,7 +91,10 @@ class Catalog:
             )
             self._conn.executemany(
                 "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?)",
-                [(c.chunk_id, c.doc_id, c.ordinal, c.section, c.text, c.chunk_type, c.text_hash) for c in chunks],
+                [
+                    (c.chunk_id, c.doc_id, c.ordinal, c.section, c.text, c.chunk_type, c.text_hash)
+                    for c in chunks
+                ],
             )
             self._conn.executemany(
                 "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)",
@@ -148,11 +151,18 @@ class Catalog:
 
     def parser_version(self, doc_id: str) -> int:
         with self._lock:
-            row = self._conn.execute("SELECT parser_version FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            row = self._conn.execute(
+                "SELECT parser_version FROM documents WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
         return int(row[0] or 0) if row else 0
 
     def documents_by_source(self, source: str) -> list[Document]:
-        return [d for d in self.documents() if d.source == source]
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT doc_id, source, title, kind, agency, year, format FROM documents WHERE source = ?",
+                (source,),
+            ).fetchall()
+        return [Document(*row) for row in rows]
 
     def problems(self, doc_id: str) -> list[str]:
         with self._lock:
@@ -209,7 +219,8 @@ class Catalog:
                 "SELECT rule, ok, message, expected, found, row FROM checks WHERE doc_id = ?", (doc_id,)
             ).fetchall()
         return [
-            CheckResult(rule=r[0], ok=bool(r[1]), message_zh=r[2], expected=r[3], found=r[4], row=r[5]) for r in rows
+            CheckResult(rule=r[0], ok=bool(r[1]), message_zh=r[2], expected=r[3], found=r[4], row=r[5])
+            for r in rows
         ]
 
     # ------------------------------------------------------------------ embedding cache

@@ -55,10 +55,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
             continue
         try:
             item = json.loads(line)
-            answer = assistant.ask(item.get("question", ""), item.get("history") or [], item.get("agency"), item.get("year"))
+            answer = assistant.ask(
+                item.get("question", ""), item.get("history") or [], item.get("agency"), item.get("year")
+            )
             print(json.dumps(answer.model_dump(), ensure_ascii=False), flush=True)
         except (json.JSONDecodeError, AttributeError) as exc:
-            print(json.dumps({"status": "not_found", "answer": f"invalid input line: {exc}", "citations": []}, ensure_ascii=False), flush=True)
+            print(
+                json.dumps(
+                    {"status": "not_found", "answer": f"invalid input line: {exc}", "citations": []},
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
     return 0
 
 
@@ -82,7 +90,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     docs = _assistant(args).documents()
     for d in docs:
-        print(f"{d['source']}\t{d['kind']}\t{d['agency'] or '-'}\t{d['year'] or '-'}\t{d['facts']} facts\t{d['title']}")
+        print(
+            f"{d['source']}\t{d['kind']}\t{d['agency'] or '-'}\t{d['year'] or '-'}\t{d['facts']} facts\t{d['title']}"
+        )
     if not docs:
         print("the store is empty", file=sys.stderr)
     return 0
@@ -114,7 +124,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gongkai", description="政府信息公开年报问答 / Q&A over disclosure reports")
+    parser = argparse.ArgumentParser(
+        prog="gongkai", description="政府信息公开年报问答 / Q&A over disclosure reports"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="ingest files or folders")

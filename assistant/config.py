@@ -45,10 +45,16 @@ class Settings(BaseSettings):
         "empty = no LLM, answers are extractive.",
     )
     llm_model: str = Field(default="", description="Model name sent to the LLM endpoint.")
-    llm_api_key: str = Field(default="", description="API key for the LLM endpoint (may be empty for local servers).")
-    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for the LLM before falling back.")
+    llm_api_key: str = Field(
+        default="", description="API key for the LLM endpoint (may be empty for local servers)."
+    )
+    llm_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for the LLM before falling back."
+    )
     max_upload_mb: float = Field(default=50.0, gt=0, description="Largest file accepted for ingest, in MB.")
-    max_question_chars: int = Field(default=500, ge=10, description="Longest question accepted, in characters.")
+    max_question_chars: int = Field(
+        default=500, ge=10, description="Longest question accepted, in characters."
+    )
     rate_limit_per_minute: int = Field(
         default=30, ge=1, description="Questions per minute allowed from one client on /api/ask and the chat."
     )

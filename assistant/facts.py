@@ -14,7 +14,11 @@ from ingest.report import format_number
 from ingest.template import APPLICANT_COLUMNS, TABLE3_BY_KEY, table3_children, table3_path
 from ingest.types import Document, Fact
 
-TABLE_TITLES = {"表二": "主动公开政府信息情况", "表三": "收到和处理政府信息公开申请情况", "表四": "行政复议、行政诉讼情况"}
+TABLE_TITLES = {
+    "表二": "主动公开政府信息情况",
+    "表三": "收到和处理政府信息公开申请情况",
+    "表四": "行政复议、行政诉讼情况",
+}
 
 
 @dataclass
@@ -35,7 +39,9 @@ class Figure:
         return "空白（报告未填写）" if self.value is None else f"{format_number(self.value)}{self.unit}"
 
 
-def figure(document: Document, facts: list[Fact], quantity: Quantity, column: str | None, question: str) -> Figure | None:
+def figure(
+    document: Document, facts: list[Fact], quantity: Quantity, column: str | None, question: str
+) -> Figure | None:
     """The figure a quantity names in one report, or None when the report has no such row."""
     if quantity.table == "表三":
         return _table3(document, facts, quantity, column or "总计")
@@ -70,7 +76,9 @@ def _table3(document: Document, facts: list[Fact], quantity: Quantity, column: s
         row = _row_facts(facts, "表三", key)
         value, how = _cell(row, column)
         published = next(iter(row.values())).row_path
-        return Figure(document, quantity, column, value, "件", [(published, list(row.values()))], how, f"表三 {label}")
+        return Figure(
+            document, quantity, column, value, "件", [(published, list(row.values()))], how, f"表三 {label}"
+        )
     children = [k for k in (table3_children(key) if key != "三" else []) if k in keys]
     if key == "三.7":
         children = result_leaves(keys)
@@ -127,7 +135,9 @@ def _table4(document: Document, facts: list[Fact], quantity: Quantity, column: s
 def _table2(document: Document, facts: list[Fact], quantity: Quantity, question: str) -> Figure | None:
     item = quantity.item or ""
     candidates = [
-        f for f in facts if f.table == "表二" and f.row_key.startswith(f"20.{item}.") and quantity.row in f.row_key
+        f
+        for f in facts
+        if f.table == "表二" and f.row_key.startswith(f"20.{item}.") and quantity.row in f.row_key
     ]
     if not candidates:
         return None
@@ -135,7 +145,13 @@ def _table2(document: Document, facts: list[Fact], quantity: Quantity, question:
     chosen = next((f for w in words for f in candidates if w in f.column), candidates[-1])
     row = [f for f in candidates if f.row_key == chosen.row_key]
     return Figure(
-        document, quantity, chosen.column, chosen.value, chosen.unit, [(chosen.row_path, row)], "",
+        document,
+        quantity,
+        chosen.column,
+        chosen.value,
+        chosen.unit,
+        [(chosen.row_path, row)],
+        "",
         f"表二 {chosen.row_path}",
     )
 

@@ -43,9 +43,15 @@ QUANTITIES: list[tuple[str, Quantity]] = [
     (r"重复申请|repeat", Quantity("表三", "三.5.2", "不予处理（重复申请）")),
     (r"公开出版物|出版物", Quantity("表三", "三.5.3", "不予处理（要求提供公开出版物）")),
     (r"大量反复", Quantity("表三", "三.5.4", "不予处理（无正当理由大量反复申请）")),
-    (r"重新出具|确认.*已获取", Quantity("表三", "三.5.5", "不予处理（要求行政机关确认或重新出具已获取信息）")),
+    (
+        r"重新出具|确认.*已获取",
+        Quantity("表三", "三.5.5", "不予处理（要求行政机关确认或重新出具已获取信息）"),
+    ),
     (r"逾期不补正|不补正", Quantity("表三", "三.6.1", "其他处理（申请人无正当理由逾期不补正）")),
-    (r"未按收费通知|逾期未.*缴纳|未缴纳费用|没交费", Quantity("表三", "三.6.2", "其他处理（申请人逾期未按收费通知要求缴纳费用）")),
+    (
+        r"未按收费通知|逾期未.*缴纳|未缴纳费用|没交费",
+        Quantity("表三", "三.6.2", "其他处理（申请人逾期未按收费通知要求缴纳费用）"),
+    ),
     # 表三 groups and rows.
     (r"部分公开|partial", Quantity("表三", "三.2", "部分公开")),
     (
@@ -55,13 +61,19 @@ QUANTITIES: list[tuple[str, Quantity]] = [
     (r"无法提供|提供不了|cannot\s*provide|could\s*not\s*provide", Quantity("表三", "三.4", "无法提供")),
     (r"不予处理|不处理|not\s*processed", Quantity("表三", "三.5", "不予处理")),
     (r"其他处理", Quantity("表三", "三.6", "其他处理")),
-    (r"予以公开|全部公开|同意公开|granted|disclosed\s*in\s*full|fully\s*disclosed", Quantity("表三", "三.1", "予以公开")),
+    (
+        r"予以公开|全部公开|同意公开|granted|disclosed\s*in\s*full|fully\s*disclosed",
+        Quantity("表三", "三.1", "予以公开"),
+    ),
     (
         r"结转下年|结转到下一?年|转入下一?年|继续办理|carried\s*(over)?\s*(in)?to\s*next",
         Quantity("表三", "四", "结转下年度继续办理"),
     ),
     (r"上年结转|上一年结转|从上年|carried\s*over\s*from", Quantity("表三", "二", "上年结转政府信息公开申请")),
-    (r"办结|办理完|处理完|办理结果.*总|办理了多少|处理了多少|处理结果总|办理结果", Quantity("表三", "三.7", "本年度办理结果总计")),
+    (
+        r"办结|办理完|处理完|办理结果.*总|办理了多少|处理了多少|处理结果总|办理结果",
+        Quantity("表三", "三.7", "本年度办理结果总计"),
+    ),
     (
         r"新收|收到|受理|接到|申请数量|申请量|多少.*申请|申请了?(多少|几)|applications?.*(receiv|get|got)|receiv.*applications?|how\s*many\s*applications",
         Quantity("表三", "一", "新收政府信息公开申请"),

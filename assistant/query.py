@@ -12,19 +12,71 @@ _YEAR = r"((?:19|20)\d{2})"
 _RANGE = re.compile(_YEAR + r"\s*年?\s*(?:到|至|—|–|-|~|～|to)\s*" + _YEAR)
 _PLACE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:省|市|县|区|乡|镇|街道|旗))")
 _GENERIC_PLACES = {
-    "本区", "我区", "全区", "各区", "地区", "市区", "辖区", "社区", "景区", "园区", "城区", "片区", "县区", "本市",
-    "全市", "我市", "各市", "本县", "全县", "我县", "各县", "本乡", "全乡", "我乡", "各乡", "乡镇", "本镇", "全镇",
-    "我镇", "城市", "省市", "行政区", "自治区", "试验区", "实验区", "开发区", "新区", "街道", "全省", "本省", "各省",
-    "专区", "政区", "人民政府所在县", "上级县", "县级", "市级", "省级", "区级",
+    "本区",
+    "我区",
+    "全区",
+    "各区",
+    "地区",
+    "市区",
+    "辖区",
+    "社区",
+    "景区",
+    "园区",
+    "城区",
+    "片区",
+    "县区",
+    "本市",
+    "全市",
+    "我市",
+    "各市",
+    "本县",
+    "全县",
+    "我县",
+    "各县",
+    "本乡",
+    "全乡",
+    "我乡",
+    "各乡",
+    "乡镇",
+    "本镇",
+    "全镇",
+    "我镇",
+    "城市",
+    "省市",
+    "行政区",
+    "自治区",
+    "试验区",
+    "实验区",
+    "开发区",
+    "新区",
+    "街道",
+    "全省",
+    "本省",
+    "各省",
+    "专区",
+    "政区",
+    "人民政府所在县",
+    "上级县",
+    "县级",
+    "市级",
+    "省级",
+    "区级",
 }
 _FOLLOW_UP = re.compile(r"^(那|那么|还有|同样|再问|and\b|what\s+about|how\s+about)|呢[？?]?$", re.I)
 _AGGREGATE = [
     (re.compile(r"哪一?年.*最多|最多的.*年|which\s+year.*most"), "max"),
     (re.compile(r"哪一?年.*最少|最少的.*年|which\s+year.*(least|fewest)"), "min"),
-    (re.compile(r"比上一?年|较上一?年|同比|增加了?多少|减少了?多少|多了多少|少了多少|变化|than\s+the\s+year\s+before"), "diff"),
+    (
+        re.compile(
+            r"比上一?年|较上一?年|同比|增加了?多少|减少了?多少|多了多少|少了多少|变化|than\s+the\s+year\s+before"
+        ),
+        "diff",
+    ),
     (re.compile(r"每年|各年|历年|逐年|每一年|each\s+year|per\s+year"), "each"),
 ]
-_CHECK = re.compile(r"(数据|表格|报告|统计).*(有问题|有没有问题|有错|对不对|对吗|准确吗|一致|矛盾|核对|勾稽)|勾稽关系|数据问题|consisten")
+_CHECK = re.compile(
+    r"(数据|表格|报告|统计).*(有问题|有没有问题|有错|对不对|对吗|准确吗|一致|矛盾|核对|勾稽)|勾稽关系|数据问题|consisten"
+)
 
 
 @dataclass
@@ -51,20 +103,37 @@ def parse_years(question: str) -> list[int]:
 
 
 def match_agencies(question: str, agencies: list[str]) -> tuple[list[str], str | None]:
-    """Ingested agencies the question names (by any alias), and a named place that matches none."""
+    """Ingested agencies the question names (by any alias), and a named place that matches none.
+
+    The longest name wins: in 「清河县乌江镇」 the aliases 清河县 (of 清河县人民政府) and 乌江镇 (of
+    another county's 乌江镇) stand inside the matched 清河县乌江镇, so they name no agency of their own.
+    """
     text = normalize_question(question)
-    found: list[str] = []
+    spans: dict[str, list[tuple[int, int]]] = {}
     matched_spans: list[str] = []
     letters = re.sub(r"[^a-z]", "", text)
     for agency in agencies:
-        for alias in agency_aliases(agency):
-            if alias.lower() in text:
-                found.append(agency)
+        for alias in agency_aliases(agency):  # longest first
+            needle = alias.lower()
+            if needle in text:
+                spans[agency] = [
+                    (m.start(), m.start() + len(needle)) for m in re.finditer(re.escape(needle), text)
+                ]
                 matched_spans.append(alias)
                 break
         else:
             if any(roman in letters for roman in pinyin_aliases(agency)):
-                found.append(agency)
+                spans[agency] = []
+    every = [span for agency_spans in spans.values() for span in agency_spans]
+
+    def covered(span: tuple[int, int]) -> bool:
+        return any(s <= span[0] and span[1] <= e and e - s > span[1] - span[0] for s, e in every)
+
+    found = [
+        agency
+        for agency, agency_spans in spans.items()
+        if not agency_spans or not all(map(covered, agency_spans))
+    ]
     unknown = None
     for place in _PLACE.findall(re.sub(r"\d", " ", question)):
         place = place.strip()

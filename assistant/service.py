@@ -79,7 +79,9 @@ class Assistant:
             parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
             return self.store.add(parsed)
         except IngestError as exc:
-            return IngestResult(source=Path(name).name, status="error", message_en=exc.message_en, message_zh=exc.message_zh)
+            return IngestResult(
+                source=Path(name).name, status="error", message_en=exc.message_en, message_zh=exc.message_zh
+            )
         except Exception as exc:  # a bad file must not stop the others
             log.exception("ingest of %s failed", name)
             return IngestResult(
@@ -104,7 +106,9 @@ class Assistant:
                     )
                 data = path.read_bytes()
             except IngestError as exc:
-                results.append(IngestResult(path.name, "error", message_en=exc.message_en, message_zh=exc.message_zh))
+                results.append(
+                    IngestResult(path.name, "error", message_en=exc.message_en, message_zh=exc.message_zh)
+                )
                 continue
             except OSError as exc:
                 results.append(
@@ -140,7 +144,8 @@ class Assistant:
                     "format": doc.format,
                     "doc_id": doc.doc_id,
                     "facts": len(self.store.catalog.facts(doc.doc_id)),
-                    "warnings": [c.message_zh for c in checks if not c.ok] + self.store.catalog.problems(doc.doc_id),
+                    "warnings": [c.message_zh for c in checks if not c.ok]
+                    + self.store.catalog.problems(doc.doc_id),
                 }
             )
         return out
@@ -156,8 +161,13 @@ class Assistant:
             return DraftReport(source=Path(name).name, error_en=exc.message_en, error_zh=exc.message_zh)
         doc = parsed.document
         report = DraftReport(
-            source=doc.source, title=doc.title, agency=doc.agency, year=doc.year, kind=doc.kind,
-            problems=list(parsed.problems), checks=list(parsed.checks),
+            source=doc.source,
+            title=doc.title,
+            agency=doc.agency,
+            year=doc.year,
+            kind=doc.kind,
+            problems=list(parsed.problems),
+            checks=list(parsed.checks),
         )
         if doc.kind != "report":
             report.problems.insert(0, "这不像一份政府信息公开工作年度报告：未找到年度报告标题和统计表")

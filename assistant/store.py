@@ -76,7 +76,9 @@ class Store:
             if self.settings.chroma_url:
                 m = re.match(r"^(https?)://([^:/]+)(?::(\d+))?", self.settings.chroma_url)
                 if not m:
-                    raise ValueError(f"GONGKAI_CHROMA_URL {self.settings.chroma_url!r} is not http(s)://host:port")
+                    raise ValueError(
+                        f"GONGKAI_CHROMA_URL {self.settings.chroma_url!r} is not http(s)://host:port"
+                    )
                 client = chromadb.HttpClient(
                     host=m.group(2),
                     port=int(m.group(3) or 8000),
@@ -84,8 +86,12 @@ class Store:
                     settings=chroma_settings,
                 )
             else:
-                client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
-            slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder_name(self.embedder))[:40].strip("-._") or "default"
+                client = chromadb.PersistentClient(
+                    path=str(self.data_dir / "chroma"), settings=chroma_settings
+                )
+            slug = (
+                re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder_name(self.embedder))[:40].strip("-._") or "default"
+            )
             self._collection = client.get_or_create_collection(
                 name=f"gongkai-{slug}", metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
@@ -97,13 +103,14 @@ class Store:
         """Add or replace one parsed document. Same bytes again → no-op; same name, new bytes → replace."""
         doc = parsed.document
         with self._lock:
-            self._canonical_agency(parsed)
             existing = self.catalog.document(doc.doc_id)
             previous = [d for d in self.catalog.documents_by_source(doc.source) if d.doc_id != doc.doc_id]
             if existing is not None and not previous:
                 if self.catalog.parser_version(doc.doc_id) == PARSER_VERSION:
+                    doc.agency = existing.agency  # as stored (canonical), without a scan of all documents
                     return self._result(parsed, "unchanged")
                 previous = [existing]  # same bytes, parsed by an older version: replace in place
+            self._canonical_agency(parsed)
             vectors = self._embed_chunks(parsed.chunks)
             ids = [c.chunk_id for c in parsed.chunks]
             if ids:
@@ -140,7 +147,13 @@ class Store:
 
     def _commit(self, parsed: ParsedDocument, replaces: list[str]) -> None:
         self.catalog.replace_document(
-            parsed.document, parsed.chunks, parsed.facts, parsed.checks, parsed.problems, replaces, PARSER_VERSION
+            parsed.document,
+            parsed.chunks,
+            parsed.facts,
+            parsed.checks,
+            parsed.problems,
+            replaces,
+            PARSER_VERSION,
         )
 
     def _embed_chunks(self, chunks: list[Chunk]) -> list[list[float]]:
@@ -237,14 +250,11 @@ class Store:
         if not tokens:
             return []
         scores = index.get_scores(tokens)
-        order = np.argsort(-scores)
-        hits: list[Hit] = []
-        for i in order:
-            if scores[i] <= 0 or len(hits) >= k:
-                break
-            if flt.accepts(chunks[i]):
-                hits.append(Hit(chunk_id=chunks[i].chunk_id, score=float(scores[i])))
-        return hits
+        candidates = np.flatnonzero((scores > 0) & index.mask(flt))
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return [Hit(chunk_id=chunks[i].chunk_id, score=float(scores[i])) for i in candidates]
 
     def hybrid_search(self, query: str, flt: SearchFilter, k: int) -> list[tuple[Chunk, float]]:
         """Dense + BM25 over k*10 candidates each, fused by reciprocal rank; chunks with fused scores."""
@@ -263,16 +273,12 @@ class Store:
         with self._lock:
             generation = self.catalog.generation()
             if generation != self._bm25_generation:
-                import bm25s
-
                 chunks = self.catalog.chunks()
                 self._bm25_chunks = chunks
                 self._live = {c.chunk_id for c in chunks}
                 if chunks:
                     corpus = [list(tokenize(f"{c.title} {c.section} {c.text}")) or ["_"] for c in chunks]
-                    index = bm25s.BM25()
-                    index.index(bm25s.tokenization.Tokenized(*_to_ids(corpus)), show_progress=False)
-                    self._bm25 = _Bm25(index, corpus)
+                    self._bm25 = _Bm25(corpus, chunks)
                 else:
                     self._bm25 = None
                 self._bm25_generation = generation
@@ -280,11 +286,25 @@ class Store:
 
 
 class _Bm25:
-    """bm25s over our own jieba tokens (bm25s' own tokenizer splits on spaces, useless for Chinese)."""
+    """bm25s over our own jieba tokens (bm25s' own tokenizer splits on spaces, useless for Chinese),
+    with each chunk's agency, year and kind as integer columns, so a filter is one numpy mask."""
 
-    def __init__(self, index, corpus: list[list[str]]) -> None:
-        self.index = index
+    def __init__(self, corpus: list[list[str]], chunks: list[Chunk]) -> None:
+        import bm25s
+
         self.vocab = {t: i for i, t in enumerate(sorted({t for doc in corpus for t in doc}))}
+        self.index = bm25s.BM25()
+        self.index.index(
+            bm25s.tokenization.Tokenized([[self.vocab[t] for t in doc] for doc in corpus], self.vocab),
+            show_progress=False,
+        )
+        self.codes: dict[str, dict] = {}
+        self.columns: dict[str, np.ndarray] = {}
+        for name in ("agency", "year", "kind"):
+            values = [getattr(c, name) for c in chunks]
+            codes = {v: i for i, v in enumerate(dict.fromkeys(values))}
+            self.codes[name] = codes
+            self.columns[name] = np.fromiter((codes[v] for v in values), dtype=np.int32, count=len(values))
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         known = [self.vocab[t] for t in tokens if t in self.vocab]
@@ -292,10 +312,14 @@ class _Bm25:
             return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
         return self.index.get_scores(known)
 
-
-def _to_ids(corpus: list[list[str]]) -> tuple[list[list[int]], dict[str, int]]:
-    vocab = {t: i for i, t in enumerate(sorted({t for doc in corpus for t in doc}))}
-    return [[vocab[t] for t in doc] for doc in corpus], vocab
+    def mask(self, flt: SearchFilter) -> np.ndarray:
+        """The chunks a filter accepts, as a boolean array (same rule as SearchFilter.accepts)."""
+        keep = np.ones(len(self.columns["kind"]), dtype=bool)
+        for name, wanted in (("agency", flt.agencies), ("year", flt.years), ("kind", flt.kinds)):
+            if wanted:
+                codes = [self.codes[name][v] for v in wanted if v in self.codes[name]]
+                keep &= np.isin(self.columns[name], codes)
+        return keep
 
 
 def _metadata(chunk: Chunk) -> dict:

@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 class Citation(BaseModel):
     source: str = Field(description="File name as ingested.")
     title: str = Field(description="Document title, read from the document itself.")
-    section: str = Field(description="Section path, table row or article, e.g. '表三 三、本年度办理结果 / （三）不予公开'.")
+    section: str = Field(
+        description="Section path, table row or article, e.g. '表三 三、本年度办理结果 / （三）不予公开'."
+    )
     quote: str = Field(description="The cited text as it stands in the source.")
 
 

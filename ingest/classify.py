@@ -20,7 +20,15 @@ _REPORT_TITLE = re.compile(r"(\d{4})\s*年度?\s*(?:政府信息公开|政务公
 _AGENCY_END = re.compile(
     r"(人民政府|政府|管委会|管理委员会|委员会|办公室|办公厅|局|厅|部|署|院|中心|街道办事处|办事处|街道|委|会)$"
 )
-_GENERIC_TAILS = ("综合实验区", "经济技术开发区", "高新技术产业开发区", "经济开发区", "开发区", "高新区", "新区")
+_GENERIC_TAILS = (
+    "综合实验区",
+    "经济技术开发区",
+    "高新技术产业开发区",
+    "经济开发区",
+    "开发区",
+    "高新区",
+    "新区",
+)
 
 
 @dataclass
@@ -67,7 +75,9 @@ def classify(loaded: LoadedFile) -> Classification:
     lines = [arabic_years(line) for line in first_lines(loaded, 20)]
     body_lines = [line for line in lines if not META_LINE.match(line)]
     text = loaded.text()
-    title = _meta_title(lines) or _guess_title(body_lines) or (body_lines[0][:60] if body_lines else loaded.name)
+    title = (
+        _meta_title(lines) or _guess_title(body_lines) or (body_lines[0][:60] if body_lines else loaded.name)
+    )
 
     headings = {n for line in text.splitlines() if (n := section_number(line.split("\t")[0])) is not None}
     has_table3 = "本年新收" in text and ("予以公开" in text or "办理结果" in text)

@@ -336,7 +336,11 @@ def parse_report(loaded: LoadedFile, document: Document) -> ReportParse:
 
 def _looks_like_table3_label(text: str) -> bool:
     norm = normalize_label(text)
-    return bool(re.match(r"^(（[一二三四五六七]）|\d[.、]|[一二三四]、(本年新收|上年结转|本年度办理|结转下年度))", norm))
+    return bool(
+        re.match(
+            r"^(（[一二三四五六七]）|\d[.、]|[一二三四]、(本年新收|上年结转|本年度办理|结转下年度))", norm
+        )
+    )
 
 
 def _looks_like_table4_header(text: str) -> bool:

@@ -20,7 +20,11 @@ def _numbers(text: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "question",
-    ["2022年小岔乡拒绝了多少政府信息公开申请？", "How many applications did 小岔乡 refuse in 2022?", "小岔乡2022年驳回了几件申请"],
+    [
+        "2022年小岔乡拒绝了多少政府信息公开申请？",
+        "How many applications did 小岔乡 refuse in 2022?",
+        "小岔乡2022年驳回了几件申请",
+    ],
 )
 def test_refusals_of_xiaochaxiang(corpus_assistant, question):
     answer = corpus_assistant.ask(question)
@@ -88,7 +92,10 @@ def test_across_years_each_year_cited_and_missing_years_said(corpus_assistant):
     answer = corpus_assistant.ask("平潭2021到2024年每年收到多少申请")
     assert {"70", "74"} <= _numbers(answer.answer)
     assert "2023年、2024年" in answer.answer and "没有" in answer.answer
-    assert [c.source for c in answer.citations] == ["平潭综合实验区管委会_2021.txt", "平潭综合实验区管委会_2022.txt"]
+    assert [c.source for c in answer.citations] == [
+        "平潭综合实验区管委会_2021.txt",
+        "平潭综合实验区管委会_2022.txt",
+    ]
 
 
 def test_which_year_most_and_difference(corpus_assistant):
@@ -152,7 +159,11 @@ def test_consistency_question_flags_pingtan_2020(corpus_assistant):
 @pytest.mark.parametrize(
     "question, article, text",
     [
-        ("行政机关收到政府信息公开申请后，不能当场答复的，应当在多少个工作日内答复？", "第三十三条", "20个工作日"),
+        (
+            "行政机关收到政府信息公开申请后，不能当场答复的，应当在多少个工作日内答复？",
+            "第三十三条",
+            "20个工作日",
+        ),
         ("申请政府信息公开需要交费吗？", "第四十二条", "不收取费用"),
         ("申请政府信息公开可以口头提出吗？", "第二十九条", "口头提出"),
         ("哪些政府信息不予公开？", "第十四条", "国家秘密"),
@@ -166,7 +177,9 @@ def test_rule_questions_cite_the_article(corpus_assistant, question, article, te
     assert answer.status == "answered"
     assert text in answer.answer
     assert any(
-        c.source == "gov_info_disclosure_regulation_2019.txt" and c.section.endswith(article) and text in c.quote
+        c.source == "gov_info_disclosure_regulation_2019.txt"
+        and c.section.endswith(article)
+        and text in c.quote
         for c in answer.citations
     )
 
@@ -196,6 +209,16 @@ def test_query_slots():
     assert slots.unknown_place and slots.agencies == []
     assert parse("小岔2022年", ["彭阳县小岔乡人民政府"]).agencies == ["彭阳县小岔乡人民政府"]
     assert parse("我区2022年行政复议几件", ["彭阳县小岔乡人民政府"]).unknown_place is None
+
+
+def test_the_longest_agency_name_in_the_question_wins():
+    agencies = ["清河县乌江镇人民政府", "清河县人民政府", "景泰县乌江镇人民政府", "怀远市统计局", "宁州市统计局"]
+    assert parse("清河县乌江镇2023年收到多少申请", agencies).agencies == ["清河县乌江镇人民政府"]
+    assert parse("怀远市统计局2023年收到多少申请", agencies).agencies == ["怀远市统计局"]
+    both = parse("清河县和景泰县乌江镇2023年各收到多少申请", agencies).agencies
+    assert sorted(both) == ["景泰县乌江镇人民政府", "清河县人民政府"]
+    # A short name that two agencies share stays ambiguous: both are named.
+    assert sorted(parse("乌江镇2023年收到多少申请", agencies).agencies) == ["景泰县乌江镇人民政府", "清河县乌江镇人民政府"]
 
 
 def test_relevance_is_a_share_of_question_words():

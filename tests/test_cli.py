@@ -23,7 +23,9 @@ def gongkai(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
 
 
 def test_ask_json_single_question(bundled_data_dir):
-    proc = gongkai("ask", "--data-dir", str(bundled_data_dir), "--json", "2022年小岔乡拒绝了多少政府信息公开申请？")
+    proc = gongkai(
+        "ask", "--data-dir", str(bundled_data_dir), "--json", "2022年小岔乡拒绝了多少政府信息公开申请？"
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == 1

@@ -18,7 +18,10 @@ def _figure(text: str, question: str):
 
 
 def test_blank_total_is_computed_from_its_columns_and_said():
-    text = PT21.replace("一、本年新收政府信息公开申请数量\t64\t0\t0\t2\t0\t4\t70", "一、本年新收政府信息公开申请数量\t64\t0\t0\t2\t0\t4\t")
+    text = PT21.replace(
+        "一、本年新收政府信息公开申请数量\t64\t0\t0\t2\t0\t4\t70",
+        "一、本年新收政府信息公开申请数量\t64\t0\t0\t2\t0\t4\t",
+    )
     fig = _figure(text, "收到多少申请")
     assert fig.value == 70
     assert fig.how == "总计栏空白，由各类申请人数相加得出"
@@ -26,7 +29,10 @@ def test_blank_total_is_computed_from_its_columns_and_said():
 
 
 def test_blank_cell_with_a_blank_column_stays_blank():
-    text = PT21.replace("一、本年新收政府信息公开申请数量\t64\t0\t0\t2\t0\t4\t70", "一、本年新收政府信息公开申请数量\t64\t\t0\t2\t0\t4\t")
+    text = PT21.replace(
+        "一、本年新收政府信息公开申请数量\t64\t0\t0\t2\t0\t4\t70",
+        "一、本年新收政府信息公开申请数量\t64\t\t0\t2\t0\t4\t",
+    )
     fig = _figure(text, "收到多少申请")
     assert fig.value is None and fig.text == "空白（报告未填写）"
     business = _figure(text, "企业申请了多少")
@@ -34,8 +40,10 @@ def test_blank_cell_with_a_blank_column_stays_blank():
 
 
 def test_group_sum_skips_blank_subrows_and_says_so():
-    text = PT21.replace("三、本年度办理结果 / （三）不予公开 / 7.属于行政执法案卷\t6\t0\t0\t0\t0\t0\t6",
-                        "三、本年度办理结果 / （三）不予公开 / 7.属于行政执法案卷\t\t\t\t\t\t\t")
+    text = PT21.replace(
+        "三、本年度办理结果 / （三）不予公开 / 7.属于行政执法案卷\t6\t0\t0\t0\t0\t0\t6",
+        "三、本年度办理结果 / （三）不予公开 / 7.属于行政执法案卷\t\t\t\t\t\t\t",
+    )
     fig = _figure(text, "不予公开多少件")
     assert fig.value == 2
     assert fig.how == "8项合计，其中7.属于行政执法案卷空白未计"

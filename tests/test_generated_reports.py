@@ -61,9 +61,15 @@ CASES = [
     ("白沙镇2023年收到多少申请", lambda: _n(_total(_row("本年新收政府信息公开申请数量")))),
     ("白沙镇2023年拒绝了多少申请", lambda: _n(_group_total("（三）不予公开"))),
     ("白沙镇2023年不予公开几件", lambda: _n(_group_total("（三）不予公开"))),
-    ("白沙镇2023年有多少申请因为本机关不掌握信息无法提供", lambda: _n(_total(_row("1.本机关不掌握相关政府信息")))),
+    (
+        "白沙镇2023年有多少申请因为本机关不掌握信息无法提供",
+        lambda: _n(_total(_row("1.本机关不掌握相关政府信息"))),
+    ),
     ("白沙镇2023年予以公开多少件", lambda: _n(_total(_row("（一）予以公开")))),
-    ("白沙镇2023年律师事务所申请了多少件", lambda: _n(SPEC["table3"][_row("本年新收政府信息公开申请数量")][4])),
+    (
+        "白沙镇2023年律师事务所申请了多少件",
+        lambda: _n(SPEC["table3"][_row("本年新收政府信息公开申请数量")][4]),
+    ),
     ("白沙镇2023年行政复议多少件", lambda: _n(SPEC["table4"][4])),
     ("白沙镇2023年被起诉了几次", lambda: _n(SPEC["table4"][9] + SPEC["table4"][14])),
     ("白沙镇2023年复议后起诉的行政诉讼有几件", lambda: _n(SPEC["table4"][14])),
@@ -123,4 +129,3 @@ def test_dev_set_gives_the_same_figures_from_pdf_docx_html(formats_data_dir, cor
         assert figures(a.answer) == figures(b.answer), (item["id"], a.answer, b.answer)
         for ca, cb in zip(a.citations, b.citations):
             assert Path(ca.source).stem == Path(cb.source).stem, item["id"]
-

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.retrieval import Hit, SearchFilter, fuse
+from assistant.text import tokenize
 from ingest.types import Chunk
 
 
@@ -40,3 +43,28 @@ def test_filter_by_agency_year_kind():
     assert flt.chroma_where() == {
         "$and": [{"agency": {"$in": ["平潭综合实验区"]}}, {"year": {"$in": [2021, 2022]}}]
     }
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        SearchFilter(),
+        SearchFilter(agencies=["平潭综合实验区"], years=[2021, 2022]),
+        SearchFilter(agencies=["彭阳县小岔乡人民政府"]),
+        SearchFilter(kinds=["regulation"]),
+        SearchFilter(agencies=["没有这个机关"]),
+    ],
+)
+def test_bm25_filter_mask_agrees_with_the_filter_rule(corpus_assistant, flt):
+    store = corpus_assistant.store
+    index, chunks = store._bm25_index()
+    query = "不予公开 申请 行政复议 政府信息公开"
+    scores = index.get_scores(list(tokenize(query)))
+    expected = sorted(
+        (i for i, c in enumerate(chunks) if scores[i] > 0 and flt.accepts(c)), key=lambda i: (-scores[i], i)
+    )[:15]
+    assert expected or flt.agencies == ["没有这个机关"]  # every other filter has matching chunks
+    hits = store.sparse_search(query, flt, 15)
+    assert [h.score for h in hits] == [float(scores[i]) for i in expected]
+    assert {h.chunk_id for h in hits} <= {c.chunk_id for c in chunks if flt.accepts(c)}
+    assert bool(hits) == bool(expected)

@@ -49,8 +49,10 @@ def test_changed_file_replaces_chunks_vectors_and_facts(copied_data_dir, tmp_pat
     assistant, counting = _assistant(copied_data_dir)
     changed = tmp_path / PT21.name
     changed.write_text(
-        PT21.read_text(encoding="utf-8").replace("一、本年新收政府信息公开申请数量\t64\t0\t0\t2\t0\t4\t70",
-                                                 "一、本年新收政府信息公开申请数量\t65\t0\t0\t2\t0\t4\t71"),
+        PT21.read_text(encoding="utf-8").replace(
+            "一、本年新收政府信息公开申请数量\t64\t0\t0\t2\t0\t4\t70",
+            "一、本年新收政府信息公开申请数量\t65\t0\t0\t2\t0\t4\t71",
+        ),
         encoding="utf-8",
     )
     result = assistant.ingest_paths([changed])[0]
@@ -129,7 +131,9 @@ def test_upload_size_limit_is_a_setting(tmp_path, limit_mb, status):
 def test_one_agency_under_two_spellings_is_one_agency(copied_data_dir, tmp_path):
     assistant, _ = _assistant(copied_data_dir)
     text = (REPORTS / "平潭综合实验区管委会_2022.txt").read_text(encoding="utf-8")
-    renamed = text.replace("标题: 平潭综合实验区2022年度", "标题: 平潭综合实验区管委会2023年度").replace("2022", "2023")
+    renamed = text.replace("标题: 平潭综合实验区2022年度", "标题: 平潭综合实验区管委会2023年度").replace(
+        "2022", "2023"
+    )
     path = tmp_path / "nb2023.txt"
     path.write_text(renamed, encoding="utf-8")
     result = assistant.ingest_paths([path])[0]

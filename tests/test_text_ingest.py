@@ -129,15 +129,21 @@ def test_pingtan_2020_arithmetic_fault_is_flagged_and_served_as_published():
 
 
 def test_other_reports_pass_their_arithmetic():
-    for name in ["平潭综合实验区管委会_2019.txt", "平潭综合实验区管委会_2021.txt", "平潭综合实验区管委会_2022.txt"]:
+    for name in [
+        "平潭综合实验区管委会_2019.txt",
+        "平潭综合实验区管委会_2021.txt",
+        "平潭综合实验区管委会_2022.txt",
+    ]:
         checks = check_report(parse_file(REPORTS / name).facts)
         assert checks and all(c.ok for c in checks), name
 
 
 def test_blank_cells_stay_blank_and_break_no_rule():
     text = (REPORTS / "平潭综合实验区管委会_2021.txt").read_text(encoding="utf-8")
-    text = text.replace("三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0",
-                        "三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密\t\t0\t0\t0\t0\t0\t")
+    text = text.replace(
+        "三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密\t0\t0\t0\t0\t0\t0\t0",
+        "三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密\t\t0\t0\t0\t0\t0\t",
+    )
     parsed = parse_bytes(text.encode("utf-8"), "blank.txt")
     facts = _facts(parsed)
     assert facts[("表三", "三.3.1", "自然人")].value is None
@@ -176,8 +182,13 @@ def test_format_notices_are_regulations_not_reports():
 
 def test_table_rows_are_chunks_with_table_title_row_path_and_headers():
     parsed = parse_file(REPORTS / "平潭综合实验区管委会_2021.txt")
-    row = next(c for c in parsed.chunks if c.chunk_type == "table_row" and c.section.endswith("7.属于行政执法案卷"))
-    assert row.section == "三、收到和处理政府信息公开申请情况 / 表三 / 三、本年度办理结果 / （三）不予公开 / 7.属于行政执法案卷"
+    row = next(
+        c for c in parsed.chunks if c.chunk_type == "table_row" and c.section.endswith("7.属于行政执法案卷")
+    )
+    assert (
+        row.section
+        == "三、收到和处理政府信息公开申请情况 / 表三 / 三、本年度办理结果 / （三）不予公开 / 7.属于行政执法案卷"
+    )
     assert "自然人 6" in row.text and "总计 6" in row.text
     narrative = [c for c in parsed.chunks if c.chunk_type == "narrative"]
     assert any(c.section == "一、总体情况 / （二）依申请公开方面" for c in narrative)
