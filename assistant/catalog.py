@@ -36,6 +36,7 @@ CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id, tbl, row_key);
 CREATE TABLE IF NOT EXISTS checks (
     doc_id TEXT NOT NULL, rule TEXT, ok INTEGER, message TEXT, expected REAL, found REAL, row TEXT
 );
+CREATE INDEX IF NOT EXISTS checks_doc ON checks(doc_id);
 CREATE TABLE IF NOT EXISTS embed_cache (
     model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash)
 );
@@ -155,6 +156,13 @@ class Catalog:
                 "SELECT parser_version FROM documents WHERE doc_id = ?", (doc_id,)
             ).fetchone()
         return int(row[0] or 0) if row else 0
+
+    def counts(self, doc_id: str) -> tuple[int, int]:
+        """How many chunks and facts one document has."""
+        with self._lock:
+            chunks = self._conn.execute("SELECT COUNT(*) FROM chunks WHERE doc_id = ?", (doc_id,)).fetchone()
+            facts = self._conn.execute("SELECT COUNT(*) FROM facts WHERE doc_id = ?", (doc_id,)).fetchone()
+        return int(chunks[0]), int(facts[0])
 
     def documents_by_source(self, source: str) -> list[Document]:
         with self._lock:

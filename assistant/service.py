@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -76,6 +77,9 @@ class Assistant:
     def ingest_bytes(self, name: str, data: bytes) -> IngestResult:
         """Parse and store one file. Errors come back as a result with status 'error', never raised."""
         try:
+            stored = self.store.unchanged(hashlib.sha256(data).hexdigest(), Path(name).name)
+            if stored is not None:
+                return stored  # same bytes, same name, same parser: nothing to parse or embed
             parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
             return self.store.add(parsed)
         except IngestError as exc:
@@ -156,6 +160,9 @@ class Assistant:
     def check_draft(self, name: str, data: bytes) -> DraftReport:
         """Check a draft annual report's format and arithmetic without adding it to the corpus."""
         try:
+            stored = self.store.unchanged(hashlib.sha256(data).hexdigest(), Path(name).name)
+            if stored is not None:
+                return stored  # same bytes, same name, same parser: nothing to parse or embed
             parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
         except IngestError as exc:
             return DraftReport(source=Path(name).name, error_en=exc.message_en, error_zh=exc.message_zh)

@@ -193,6 +193,33 @@ class Store:
             self.collection.delete(ids=orphans)
         return len(orphans)
 
+    def unchanged(self, doc_id: str, source: str) -> IngestResult | None:
+        """The stored result for these bytes under this name, parsed by this parser version; else None.
+
+        Lets a re-ingest skip parsing: the same check `add` makes after parsing, made from the hash.
+        """
+        with self._lock:
+            existing = self.catalog.document(doc_id)
+            if existing is None or existing.source != source:
+                return None
+            if any(d.doc_id != doc_id for d in self.catalog.documents_by_source(source)):
+                return None
+            if self.catalog.parser_version(doc_id) != PARSER_VERSION:
+                return None
+            chunks, facts = self.catalog.counts(doc_id)
+            warnings = [c.message_zh for c in self.catalog.checks(doc_id) if not c.ok]
+            return IngestResult(
+                source=source,
+                status="unchanged",
+                kind=existing.kind,
+                title=existing.title,
+                agency=existing.agency,
+                year=existing.year,
+                chunks=chunks,
+                facts=facts,
+                warnings=warnings + self.catalog.problems(doc_id),
+            )
+
     def _result(self, parsed: ParsedDocument, status: str) -> IngestResult:
         doc = parsed.document
         warnings = [c.message_zh for c in parsed.checks if not c.ok] + parsed.problems

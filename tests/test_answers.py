@@ -212,13 +212,22 @@ def test_query_slots():
 
 
 def test_the_longest_agency_name_in_the_question_wins():
-    agencies = ["清河县乌江镇人民政府", "清河县人民政府", "景泰县乌江镇人民政府", "怀远市统计局", "宁州市统计局"]
+    agencies = [
+        "清河县乌江镇人民政府",
+        "清河县人民政府",
+        "景泰县乌江镇人民政府",
+        "怀远市统计局",
+        "宁州市统计局",
+    ]
     assert parse("清河县乌江镇2023年收到多少申请", agencies).agencies == ["清河县乌江镇人民政府"]
     assert parse("怀远市统计局2023年收到多少申请", agencies).agencies == ["怀远市统计局"]
     both = parse("清河县和景泰县乌江镇2023年各收到多少申请", agencies).agencies
     assert sorted(both) == ["景泰县乌江镇人民政府", "清河县人民政府"]
     # A short name that two agencies share stays ambiguous: both are named.
-    assert sorted(parse("乌江镇2023年收到多少申请", agencies).agencies) == ["景泰县乌江镇人民政府", "清河县乌江镇人民政府"]
+    assert sorted(parse("乌江镇2023年收到多少申请", agencies).agencies) == [
+        "景泰县乌江镇人民政府",
+        "清河县乌江镇人民政府",
+    ]
 
 
 def test_relevance_is_a_share_of_question_words():

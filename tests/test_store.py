@@ -36,13 +36,28 @@ def _assistant(data_dir) -> tuple[Assistant, CountingEmbedder]:
     return Assistant(settings, Store(settings, embedder=counting)), counting
 
 
-def test_reingest_unchanged_is_a_noop_without_embedding(copied_data_dir):
+def test_reingest_unchanged_is_a_noop_without_parsing_or_embedding(copied_data_dir, monkeypatch):
+    import assistant.service as service_module
+    from ingest.pipeline import parse_bytes
+
+    pt20 = REPORTS / "平潭综合实验区管委会_2020.txt"
+    expected = parse_bytes(pt20.read_bytes(), pt20.name)
     assistant, counting = _assistant(copied_data_dir)
     before = assistant.store.catalog.generation()
+
+    def parse_must_not_run(*args, **kwargs):
+        raise AssertionError("an unchanged file was parsed again")
+
+    monkeypatch.setattr(service_module, "parse_bytes", parse_must_not_run)
     results = assistant.ingest_paths([REPORTS])
     assert {r.status for r in results} == {"unchanged"}
     assert counting.documents_embedded == 0
     assert assistant.store.catalog.generation() == before
+    # The result read from the catalog says what a parse would say, warnings included.
+    stored = next(r for r in results if r.source == pt20.name)
+    assert (stored.chunks, stored.facts) == (len(expected.chunks), len(expected.facts))
+    assert stored.warnings == [c.message_zh for c in expected.checks if not c.ok] + expected.problems
+    assert any(not c.ok for c in expected.checks)  # the 2020 report breaks the （七）总计 rule
 
 
 def test_changed_file_replaces_chunks_vectors_and_facts(copied_data_dir, tmp_path):
