@@ -142,6 +142,10 @@ class Catalog:
             ).fetchall()
         return [Document(*row) for row in rows]
 
+    def is_empty(self) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None
+
     def document(self, doc_id: str) -> Document | None:
         with self._lock:
             row = self._conn.execute(

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A filter that keeps at most this many chunks is searched exactly (vectors fetched by id)
+# instead of through Chroma's HNSW index, which is slow under narrow metadata filters.
+EXACT_DENSE_MAX = 2000
+
 
 @dataclass
 class IngestResult:
@@ -241,12 +245,16 @@ class Store:
         return self.catalog.documents()
 
     def is_empty(self) -> bool:
-        return not self.catalog.documents()
+        return self.catalog.is_empty()
 
     def dense_search(self, query: str, flt: SearchFilter, k: int) -> list[Hit]:
         if self.is_empty():
             return []
         vector = self._query_vector(query)
+        if flt.chroma_where() is not None:
+            selected = self._selected_chunk_ids(flt)
+            if len(selected) <= EXACT_DENSE_MAX:
+                return self._exact_dense_search(vector, selected, k)
         where = flt.chroma_where()
         live = self._live_ids()
         try:
@@ -259,6 +267,31 @@ class Store:
         ids = [i for i in res["ids"][0] if i in live]
         distances = dict(zip(res["ids"][0], res["distances"][0]))
         return [Hit(chunk_id=i, score=1.0 - float(distances[i])) for i in ids]
+
+    def _selected_chunk_ids(self, flt: SearchFilter) -> list[str]:
+        """The live chunks a filter keeps, from the BM25 index's integer columns."""
+        index, chunks = self._bm25_index()
+        if index is None:
+            return []
+        return [chunks[i].chunk_id for i in np.flatnonzero(index.mask(flt))]
+
+    def _exact_dense_search(self, vector: list[float], ids: list[str], k: int) -> list[Hit]:
+        """Cosine similarity against every selected chunk's vector, fetched from Chroma by id.
+
+        Chroma's HNSW search under a narrow metadata filter (one agency and year: 40 of 44 000
+        chunks) costs 60-90 ms; fetching those vectors by id costs 2-3 ms, and the result is exact.
+        """
+        if not ids:
+            return []
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        if not got["ids"]:
+            return []
+        matrix = np.asarray(got["embeddings"], dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        scores = matrix @ query / np.where(norms > 0, norms, 1.0)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [Hit(chunk_id=got["ids"][i], score=float(scores[i])) for i in order]
 
     def _query_vector(self, query: str) -> list[float]:
         """Query embeddings, remembered: a question searched under two filters is embedded once."""

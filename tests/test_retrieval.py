@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.retrieval import Hit, SearchFilter, fuse
+from assistant.store import EXACT_DENSE_MAX
 from assistant.text import tokenize
 from ingest.types import Chunk
 
@@ -68,3 +69,27 @@ def test_bm25_filter_mask_agrees_with_the_filter_rule(corpus_assistant, flt):
     assert [h.score for h in hits] == [float(scores[i]) for i in expected]
     assert {h.chunk_id for h in hits} <= {c.chunk_id for c in chunks if flt.accepts(c)}
     assert bool(hits) == bool(expected)
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        SearchFilter(agencies=["平潭综合实验区"], years=[2022]),
+        SearchFilter(agencies=["彭阳县小岔乡人民政府"]),
+        SearchFilter(kinds=["regulation"]),
+    ],
+)
+def test_exact_dense_search_under_a_narrow_filter_matches_chroma(corpus_assistant, flt):
+    store = corpus_assistant.store
+    query = "政府信息公开申请的办理期限是多少个工作日"
+    selected = store._selected_chunk_ids(flt)
+    assert 0 < len(selected) <= EXACT_DENSE_MAX
+    assert set(selected) == {c.chunk_id for c in store.catalog.chunks() if flt.accepts(c)}
+    exact = store.dense_search(query, flt, 10)
+    # Chroma over the same filter, asked for every selected chunk, so its HNSW search is exhaustive.
+    res = store.collection.query(
+        query_embeddings=[store._query_vector(query)], n_results=len(selected), where=flt.chroma_where()
+    )
+    chroma = [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])][:10]
+    assert [h.chunk_id for h in exact] == [i for i, _ in chroma]
+    assert [h.score for h in exact] == pytest.approx([s for _, s in chroma], abs=1e-4)
