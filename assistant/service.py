@@ -160,9 +160,6 @@ class Assistant:
     def check_draft(self, name: str, data: bytes) -> DraftReport:
         """Check a draft annual report's format and arithmetic without adding it to the corpus."""
         try:
-            stored = self.store.unchanged(hashlib.sha256(data).hexdigest(), Path(name).name)
-            if stored is not None:
-                return stored  # same bytes, same name, same parser: nothing to parse or embed
             parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
         except IngestError as exc:
             return DraftReport(source=Path(name).name, error_en=exc.message_en, error_zh=exc.message_zh)

@@ -368,6 +368,16 @@ def test_admin_json_api(writable_client):
     )
     assert len(client.get("/api/admin/documents", headers=BEARER).json()) == 9  # the draft is not stored
 
+    # A report already in the corpus, checked under its own name, is checked like any draft.
+    published = "平潭综合实验区管委会_2020.txt"
+    report = client.post(
+        "/api/admin/check",
+        headers=BEARER,
+        files={"file": (published, (REPORTS / published).read_bytes(), "text/plain")},
+    ).json()
+    assert report["ok"] is False and report["source"] == published
+    assert any(c["expected"] == 27 and c["found"] == 21 for c in report["checks"] if not c["ok"])
+
     removed = client.delete(f"/api/admin/documents/{source}", headers=BEARER)
     assert removed.json() == {"removed": [source]}
     assert source not in {d["source"] for d in client.get("/api/documents").json()}
