@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,12 +107,12 @@ class Store:
         """Add or replace one parsed document. Same bytes again → no-op; same name, new bytes → replace."""
         doc = parsed.document
         with self._lock:
+            stored = self.unchanged(doc.doc_id, doc.source)
+            if stored is not None:
+                return stored
             existing = self.catalog.document(doc.doc_id)
             previous = [d for d in self.catalog.documents_by_source(doc.source) if d.doc_id != doc.doc_id]
             if existing is not None and not previous:
-                if self.catalog.parser_version(doc.doc_id) == PARSER_VERSION:
-                    doc.agency = existing.agency  # as stored (canonical), without a scan of all documents
-                    return self._result(parsed, "unchanged")
                 previous = [existing]  # same bytes, parsed by an older version: replace in place
             self._canonical_agency(parsed)
             vectors = self._embed_chunks(parsed.chunks)
@@ -134,7 +134,9 @@ class Store:
                     self.collection.delete(ids=stale)
                 except Exception:  # orphans are invisible to readers and swept by gc()
                     log.warning("could not delete %d stale vectors; gc() will sweep them", len(stale))
-            return self._result(parsed, "replaced" if previous else "added")
+            warnings = [c.message_zh for c in parsed.checks if not c.ok] + parsed.problems
+            status = "replaced" if previous else "added"
+            return _result(doc, status, len(parsed.chunks), len(parsed.facts), warnings)
 
     def _canonical_agency(self, parsed: ParsedDocument) -> None:
         """Name an agency the way earlier reports of it were named, so years line up."""
@@ -198,46 +200,19 @@ class Store:
         return len(orphans)
 
     def unchanged(self, doc_id: str, source: str) -> IngestResult | None:
-        """The stored result for these bytes under this name, parsed by this parser version; else None.
-
-        Lets a re-ingest skip parsing: the same check `add` makes after parsing, made from the hash.
+        """The stored result when these bytes are stored, parsed by this parser version, and no other
+        version stands under this name; else None. Asked before parsing, so a re-ingest parses nothing.
         """
         with self._lock:
             existing = self.catalog.document(doc_id)
-            if existing is None or existing.source != source:
+            if existing is None or self.catalog.parser_version(doc_id) != PARSER_VERSION:
                 return None
             if any(d.doc_id != doc_id for d in self.catalog.documents_by_source(source)):
                 return None
-            if self.catalog.parser_version(doc_id) != PARSER_VERSION:
-                return None
             chunks, facts = self.catalog.counts(doc_id)
             warnings = [c.message_zh for c in self.catalog.checks(doc_id) if not c.ok]
-            return IngestResult(
-                source=source,
-                status="unchanged",
-                kind=existing.kind,
-                title=existing.title,
-                agency=existing.agency,
-                year=existing.year,
-                chunks=chunks,
-                facts=facts,
-                warnings=warnings + self.catalog.problems(doc_id),
-            )
-
-    def _result(self, parsed: ParsedDocument, status: str) -> IngestResult:
-        doc = parsed.document
-        warnings = [c.message_zh for c in parsed.checks if not c.ok] + parsed.problems
-        return IngestResult(
-            source=doc.source,
-            status=status,
-            kind=doc.kind,
-            title=doc.title,
-            agency=doc.agency,
-            year=doc.year,
-            chunks=len(parsed.chunks),
-            facts=len(parsed.facts),
-            warnings=warnings,
-        )
+            warnings += self.catalog.problems(doc_id)
+            return _result(replace(existing, source=source), "unchanged", chunks, facts, warnings)
 
     # ------------------------------------------------------------------ reads
 
@@ -251,11 +226,11 @@ class Store:
         if self.is_empty():
             return []
         vector = self._query_vector(query)
-        if flt.chroma_where() is not None:
+        where = flt.chroma_where()
+        if where is not None:
             selected = self._selected_chunk_ids(flt)
             if len(selected) <= EXACT_DENSE_MAX:
                 return self._exact_dense_search(vector, selected, k)
-        where = flt.chroma_where()
         live = self._live_ids()
         try:
             res = self.collection.query(
@@ -380,6 +355,20 @@ class _Bm25:
                 codes = [self.codes[name][v] for v in wanted if v in self.codes[name]]
                 keep &= np.isin(self.columns[name], codes)
         return keep
+
+
+def _result(doc: Document, status: str, chunks: int, facts: int, warnings: list[str]) -> IngestResult:
+    return IngestResult(
+        source=doc.source,
+        status=status,
+        kind=doc.kind,
+        title=doc.title,
+        agency=doc.agency,
+        year=doc.year,
+        chunks=chunks,
+        facts=facts,
+        warnings=warnings,
+    )
 
 
 def _metadata(chunk: Chunk) -> dict:
