@@ -33,6 +33,8 @@ import numpy as np
 from bench.common import (
     DEFAULT_SIZES,
     OUT,
+    add_corpus_arguments,
+    corpus_names,
     corpus_paths,
     data_dir,
     machine,
@@ -280,10 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--sizes", type=int, nargs="*", default=[DEFAULT_SIZES[0]], help="generated corpus sizes"
-    )
-    parser.add_argument("--no-bundled", action="store_true")
+    add_corpus_arguments(parser, sizes=DEFAULT_SIZES[:1])
     parser.add_argument(
         "--per-path", type=int, default=100, help="answerable questions per intended path (0 = all)"
     )
@@ -294,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps(worker(args.worker[0], Path(args.worker[1]), int(args.worker[2])), ensure_ascii=False)
         )
         return 0
-    names = ([] if args.no_bundled else ["bundled"]) + [f"gen{n}" for n in args.sizes]
+    names = corpus_names(args)
     runs = []
     for name in names:
         if not (data_dir(name) / "gongkai.sqlite").exists():

@@ -17,6 +17,17 @@ DEV_SET = ROOT / "data" / "eval" / "dev.jsonl"
 DEFAULT_SIZES = (50, 200, 1000)
 
 
+def add_corpus_arguments(parser, sizes=DEFAULT_SIZES, bundled_help: str = "skip the bundled corpus") -> None:
+    """--sizes and --no-bundled: which corpora a benchmark runs on."""
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(sizes), help="generated corpus sizes")
+    parser.add_argument("--no-bundled", action="store_true", help=bundled_help)
+
+
+def corpus_names(args) -> list[str]:
+    """The corpora chosen by add_corpus_arguments' options: 'bundled' and 'gen<N>'."""
+    return ([] if args.no_bundled else ["bundled"]) + [f"gen{n}" for n in args.sizes]
+
+
 def corpus_dir(n: int) -> Path:
     return OUT / f"corpus{n}"
 

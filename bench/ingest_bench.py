@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from bench.common import (
-    DEFAULT_SIZES,
+    add_corpus_arguments,
+    corpus_names,
     corpus_paths,
     data_dir,
     load_avg,
@@ -182,10 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES), help="generated corpus sizes"
-    )
-    parser.add_argument("--no-bundled", action="store_true", help="skip the bundled corpus")
+    add_corpus_arguments(parser)
     parser.add_argument("--no-reingest", action="store_true", help="skip the unchanged re-ingest")
     parser.add_argument(
         "--reingest-only",
@@ -197,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         print(json.dumps(worker(Path(args.worker[0]), args.worker[1:])))
         return 0
-    names = ([] if args.no_bundled else ["bundled"]) + [f"gen{n}" for n in args.sizes]
+    names = corpus_names(args)
     if args.reingest_only:
         runs = [reingest_only(name) for name in names]
         path = save("reingest_" + "_".join(names), {"machine": machine(), "runs": runs})

@@ -23,7 +23,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench.common import (
-    DEFAULT_SIZES,
+    add_corpus_arguments,
+    corpus_names,
     data_dir,
     load_avg,
     machine,
@@ -307,10 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES), help="generated corpus sizes"
-    )
-    parser.add_argument("--no-bundled", action="store_true", help="skip the bundled corpus and dev set")
+    add_corpus_arguments(parser, bundled_help="skip the bundled corpus and dev set")
     parser.add_argument(
         "--per-path", type=int, default=60, help="questions per intended path of a generated set"
     )
@@ -325,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         return 0
-    names = ([] if args.no_bundled else ["bundled"]) + [f"gen{n}" for n in args.sizes]
+    names = corpus_names(args)
     runs = [bench_corpus(name, args.per_path) for name in names]
     path = save("query_" + "_".join(names), {"machine": machine(), "runs": runs})
     print(format_tables(runs))
