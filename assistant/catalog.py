@@ -41,6 +41,21 @@ CREATE TABLE IF NOT EXISTS embed_cache (
     model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS agencies (
+    canonical TEXT PRIMARY KEY, pinned INTEGER DEFAULT 0, created_at TEXT DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS agency_names (
+    name TEXT PRIMARY KEY, canonical TEXT NOT NULL, origin TEXT
+);
+CREATE INDEX IF NOT EXISTS agency_names_canonical ON agency_names(canonical);
+"""
+
+# Catalogs written before the agency tables existed: every agency a document names becomes an
+# agency of its own (joining them is the store's work, which renames their vectors too).
+BACKFILL_AGENCIES = """
+INSERT OR IGNORE INTO agencies(canonical) SELECT DISTINCT agency FROM documents WHERE agency <> '';
+INSERT OR IGNORE INTO agency_names(name, canonical, origin)
+    SELECT DISTINCT agency, agency, 'canonical' FROM documents WHERE agency <> '';
 """
 
 
@@ -57,6 +72,8 @@ class Catalog:
         columns = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
         if "parser_version" not in columns:
             self._conn.execute("ALTER TABLE documents ADD COLUMN parser_version INTEGER DEFAULT 0")
+        with self._conn:
+            self._conn.executescript(BACKFILL_AGENCIES)
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ writes
@@ -128,7 +145,68 @@ class Catalog:
             "SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
         )
 
+    def record_agency(self, canonical: str, names: dict[str, str]) -> None:
+        """Record an agency and names of it ({name: origin}); a name already filed stays where it is."""
+        with self._lock, self._conn:
+            self._conn.execute("INSERT OR IGNORE INTO agencies(canonical) VALUES (?)", (canonical,))
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO agency_names(name, canonical, origin) VALUES (?,?,?)",
+                [*((n, canonical, o) for n, o in names.items()), (canonical, canonical, "canonical")],
+            )
+
+    def rename_agency(self, old: str, new: str, origin: str = "canonical", pin: bool = False) -> list[str]:
+        """File agency `old` and all its names and documents under `new`, atomically; `old` stays a
+        name of `new`. `pin` keeps `new` canonical against later, better-ranked names (a staff merge).
+        Returns the ids of the documents renamed."""
+        with self._lock, self._conn:
+            doc_ids = [
+                row[0] for row in self._conn.execute("SELECT doc_id FROM documents WHERE agency = ?", (old,))
+            ]
+            self._conn.execute("INSERT OR IGNORE INTO agencies(canonical) VALUES (?)", (new,))
+            if pin:
+                self._conn.execute("UPDATE agencies SET pinned = 1 WHERE canonical = ?", (new,))
+            if old != new:
+                self._conn.execute(
+                    "UPDATE agencies SET pinned = MAX(pinned, (SELECT pinned FROM agencies WHERE canonical = ?))"
+                    " WHERE canonical = ?",
+                    (old, new),
+                )
+                self._conn.execute("UPDATE agency_names SET canonical = ? WHERE canonical = ?", (new, old))
+                self._conn.execute("DELETE FROM agencies WHERE canonical = ?", (old,))
+                self._conn.execute("UPDATE documents SET agency = ? WHERE agency = ?", (new, old))
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO agency_names(name, canonical, origin) VALUES (?,?,?)",
+                [(old, new, origin), (new, new, "canonical")],
+            )
+            self._bump_generation()
+        return doc_ids
+
     # ------------------------------------------------------------------ reads
+
+    def agencies(self) -> dict[str, dict[str, str]]:
+        """Every agency: {canonical: {name: origin}} (the canonical name among its names)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT a.canonical, n.name, n.origin FROM agencies a"
+                " LEFT JOIN agency_names n ON n.canonical = a.canonical ORDER BY a.canonical, n.name"
+            ).fetchall()
+        out: dict[str, dict[str, str]] = {}
+        for canonical, name, origin in rows:
+            names = out.setdefault(canonical, {canonical: "canonical"})
+            if name:
+                names[name] = origin or ""
+        return out
+
+    def pinned_agencies(self) -> set[str]:
+        """Agencies whose canonical name a staff member chose (a merge's `keep`)."""
+        with self._lock:
+            return {row[0] for row in self._conn.execute("SELECT canonical FROM agencies WHERE pinned = 1")}
+
+    def agency_of_name(self, name: str) -> str | None:
+        """The canonical agency a name is filed under, if any."""
+        with self._lock:
+            row = self._conn.execute("SELECT canonical FROM agency_names WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
 
     def generation(self) -> int:
         with self._lock:

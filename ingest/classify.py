@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ingest.agencies import aliases as _name_aliases
+from ingest.agencies import compact as compact_name
+from ingest.agencies import same_agency
 from ingest.template import section_number
 from ingest.types import DocKind, LoadedFile, Paragraph, Table
 
@@ -16,7 +19,20 @@ META_LINE = re.compile(
     r"|成文日期[:：]|转载页发布时间[:：]|说明[:：]|来源[:：])"
 )
 _ARTICLE = re.compile(r"^\s*第[一二三四五六七八九十百零〇]+条(?![第之])")
-_REPORT_TITLE = re.compile(r"(\d{4})\s*年度?\s*(?:政府信息公开|政务公开)?\s*(?:工作)?\s*年度报告")
+# A report title, year first or last: 「XX2023年政府信息公开工作年度报告」, 「2019年XX政府信息公开工作年度报告」,
+# 「XX关于2023年度政府信息公开工作的报告」, 「XX政府信息公开工作年度报告（2023年度）」.
+_TOPIC = r"(?:政府信息公开|政务公开|信息公开)"
+_REPORT_TITLE = re.compile(
+    r"(\d{4})\s*年度?\s*(?:政府信息公开|政务公开)?\s*(?:工作)?\s*年度报告"
+    r"|(\d{4})\s*年度?.{0,40}?" + _TOPIC + r"\s*(?:工作)?\s*(?:年度)?\s*的?\s*(?:年度)?报告"
+    r"|" + _TOPIC + r"\s*(?:工作)?\s*年度报告\s*[（(]\s*(\d{4})\s*年度?\s*[)）]"
+)
+_REPORT_PHRASE = re.compile(_TOPIC + r"(?:工作)?(?:年度)?的?(?:年度)?(?:工作)?报告")
+# 发布机构 / 发文机关 / 来源 lines of a saved page or an archived copy.
+_PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位|信息来源)\s*[:：]\s*([^\s:：|｜]{2,40})")
+_DATE = re.compile(
+    r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇零一二三四五六七八九○]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日"
+)
 _AGENCY_END = re.compile(
     r"(人民政府|政府|管委会|管理委员会|委员会|办公室|办公厅|局|厅|部|署|院|中心|街道办事处|办事处|街道|委|会)$"
 )
@@ -37,6 +53,10 @@ class Classification:
     title: str
     agency: str
     year: int | None
+    # Every name the document gives its agency, with where it stands ("title", "body", "signature",
+    # "publisher"): the agency's own name first. A 发布机构 or signature naming another body (the
+    # government's 办公室 publishing the government's report) is left out.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 def first_lines(loaded: LoadedFile, limit: int = 12) -> list[str]:
@@ -91,26 +111,53 @@ def classify(loaded: LoadedFile) -> Classification:
     else:
         kind = "other"
 
-    agency, year = "", None
+    agency, year, names = "", None, {}
     if kind == "report":
-        agency, year = _agency_year_from_title(title)
-        if year is None:
-            year = _year_from_body(text)
-        if not agency:
-            agency = _agency_from_body(body_lines) or _agency_from_signature(loaded)
+        agency, year, names = _report_agency(loaded, title, body_lines, text)
     elif kind == "regulation":
         m = re.search(r"(\d{4})\s*年", title)
         year = int(m.group(1)) if m else None
-    return Classification(kind=kind, title=title, agency=agency, year=year)
+    return Classification(kind=kind, title=title, agency=agency, year=year, names=names)
+
+
+def _report_agency(
+    loaded: LoadedFile, title: str, body_lines: list[str], text: str
+) -> tuple[str, int | None, dict[str, str]]:
+    """A report's agency, year and the names it gives the agency: the title's, else the line above
+    the title, the signature or the 发布机构; the others kept where they name the same agency."""
+    agency, year = agency_year_from_title(title)
+    if year is None:
+        year = _year_from_body(text)
+    signature = _agency_from_signature(loaded)
+    publisher = _publisher(text)
+    found = [(agency, "title"), (_agency_from_body(body_lines), "body"), (signature, "signature")]
+    found.append((publisher, "publisher"))
+    names: dict[str, str] = {}
+    for name, origin in found:
+        if not name or name in names:
+            continue
+        if not names or any(same_agency(name, known) for known in names):
+            names[name] = origin
+    return next(iter(names), ""), year, names
+
+
+def _publisher(text: str) -> str:
+    """The 发布机构 (or 发文机关) a saved page or an archived copy names near its top."""
+    m = _PUBLISHER.search(text[:4000])
+    return compact_name(m.group(1)) if m and _AGENCY_END.search(compact_name(m.group(1))) else ""
 
 
 def _guess_title(lines: list[str]) -> str | None:
-    """A report's title line, or an agency line followed by a '2022 年…年度报告' line."""
+    """A report's title line, or a title set on two lines (an agency line, then 「2022 年…年度报告」;
+    「2019年XX办公厅」, then 「政府信息公开工作年度报告」)."""
     for i, line in enumerate(lines[:10]):
         compact = re.sub(r"\s+", "", line)
+        prev = re.sub(r"\s+", "", lines[i - 1]) if i > 0 else ""
+        if _REPORT_PHRASE.fullmatch(compact) and prev and len(prev) <= 40:
+            if re.search(r"\d{4}\s*年", prev) or _AGENCY_END.search(prev):
+                return prev + compact
         if _REPORT_TITLE.search(compact) and len(compact) <= 60:
-            if re.match(r"^\d{4}年", compact) and i > 0:
-                prev = re.sub(r"\s+", "", lines[i - 1])
+            if re.match(r"^\d{4}年", compact) and prev and not agency_year_from_title(compact)[0]:
                 if _AGENCY_END.search(prev) and len(prev) <= 30:
                     return prev + compact
             return compact
@@ -119,14 +166,28 @@ def _guess_title(lines: list[str]) -> str | None:
     return None
 
 
-def _agency_year_from_title(title: str) -> tuple[str, int | None]:
-    compact = re.sub(r"\s+", "", title)
-    m = re.search(r"^(.*?)(\d{4})年度?", compact)
-    if not m:
-        return "", None
-    agency = m.group(1).strip("《》“”\"' ")
-    year = int(m.group(2))
-    return agency, year if 1990 <= year <= 2100 else None
+def agency_year_from_title(title: str) -> tuple[str, int | None]:
+    """The agency and the year a report title names, in any order: 「XX2023年政府信息公开工作年度报告」,
+    「2019年XX政府信息公开工作年度报告」, 「XX关于2023年度政府信息公开工作的报告」, 「XX…年度报告（2023年度）」."""
+    text = compact_name(title)
+    ym = re.search(r"(\d{4})年度?", text)
+    year = int(ym.group(1)) if ym and 1990 <= int(ym.group(1)) <= 2100 else None
+    phrase = _REPORT_PHRASE.search(text)
+    if ym and (phrase is None or ym.start() < phrase.start()):
+        before = _clean_agency(text[: ym.start()])
+        between = text[ym.end() : phrase.start()] if phrase else ""
+        agency = before or _clean_agency(between)
+    elif phrase:
+        agency = _clean_agency(text[: phrase.start()])
+    else:
+        agency = ""
+    return agency, year
+
+
+def _clean_agency(text: str) -> str:
+    text = re.sub(r"[（(]?\d{4}年度?[)）]?", "", text)
+    text = re.sub(r"^(?:关于)+|(?:关于|的|发布|公布)+$", "", text.strip("《》“”\"'（）()【】[]-—:：、，, "))
+    return text.strip("《》“”\"'（）()【】[]-—:：、，, ")
 
 
 def _year_from_body(text: str) -> int | None:
@@ -146,11 +207,15 @@ def _agency_from_body(lines: list[str]) -> str:
 
 
 def _agency_from_signature(loaded: LoadedFile) -> str:
-    """The agency's name in the signature lines at the end of the report, if any."""
+    """The agency's name in the signature lines at the end of the report, if any: a short line of
+    its own, or the words before the date at the end of the last paragraph (「暂无。 XX局 2021年1月21日」)."""
     tail = [line.strip() for line in loaded.text().splitlines() if line.strip()][-6:]
     for line in reversed(tail):
-        compact = re.sub(r"\s+", "", line)
-        if 4 <= len(compact) <= 30 and _AGENCY_END.search(compact) and not re.search(r"[。，；：:]", compact):
+        line = _DATE.sub(" ", arabic_years(line)).strip()
+        if not line:
+            continue
+        compact = compact_name(re.split(r"[。；;！!]", line)[-1])
+        if 4 <= len(compact) <= 30 and _AGENCY_END.search(compact) and not re.search(r"[，,：:]", compact):
             return compact
     return ""
 
@@ -161,27 +226,10 @@ def agency_core(agency: str) -> str:
 
 
 def agency_aliases(agency: str) -> list[str]:
-    """Names a question may use for an agency: '彭阳县小岔乡人民政府' → 小岔乡, 小岔, 彭阳县小岔乡…"""
-    if not agency:
-        return []
-    aliases = {agency}
-    core = agency_core(agency)
-    if core:
-        aliases.add(core)
-    # Split after administrative units: 省 市 县 区 旗 乡 镇 街道.
-    # The agency's own unit and its name without parents: 彭阳县小岔乡 → 小岔乡, 小岔 (never 彭阳县 alone).
-    segments = [s for s in re.split(r"(?<=[省市县区旗乡镇])(?!$)", core) if s]
-    for i in range(len(segments)):
-        tail = "".join(segments[i:])
-        if len(tail) >= 2:
-            aliases.add(tail)
-    last = segments[-1] if segments else core
-    if len(last) >= 3 and last[-1] in "省市县区旗乡镇":
-        aliases.add(last[:-1])
-    for generic in _GENERIC_TAILS:
-        if last.endswith(generic) and len(last) > len(generic) + 1:
-            aliases.add(last[: -len(generic)])
-    return sorted((a for a in aliases if len(a) >= 2), key=len, reverse=True)
+    """Names a question may use for an agency, longest first: '彭阳县小岔乡人民政府' → 小岔乡, 小岔,
+    彭阳县小岔乡…; '平潭综合实验区自然资源与生态环境局' → 自然资源与生态环境局, 平潭自然资源与生态环境局
+    (see ingest.agencies.aliases)."""
+    return _name_aliases(agency)
 
 
 @lru_cache(maxsize=1024)

@@ -26,6 +26,7 @@ def parse_loaded(loaded: LoadedFile) -> ParsedDocument:
         agency=info.agency,
         year=info.year,
         format=loaded.format,
+        agency_names=info.names,
     )
     parsed = ParsedDocument(document=document)
     if info.kind == "report":

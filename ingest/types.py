@@ -73,6 +73,9 @@ class Document:
     agency: str = ""
     year: int | None = None
     format: str = "text"
+    # The names the file gives its agency ({name: "title" | "body" | "signature" | "publisher"}),
+    # recorded as aliases of the canonical agency the store files it under.
+    agency_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
