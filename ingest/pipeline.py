@@ -13,10 +13,11 @@ from ingest.types import Document, LoadedFile, ParsedDocument
 
 # Bump when parsing changes what a file becomes: stored documents of an older version are
 # parsed again on the next ingest even though their bytes are unchanged.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 
 def parse_loaded(loaded: LoadedFile) -> ParsedDocument:
+    """Classify a loaded file and parse it into chunks, facts, checks and what was recognised."""
     info = classify(loaded)
     document = Document(
         doc_id=loaded.content_hash,
@@ -35,6 +36,10 @@ def parse_loaded(loaded: LoadedFile) -> ParsedDocument:
         parsed.facts = report.facts
         parsed.checks = check_report(report.facts)
         parsed.problems = report.problems + required_tables_missing(report)
+        recognition = report.recognition()
+        recognition.add_checks(parsed.checks)
+        recognition.problems = list(parsed.problems)
+        document.recognition = recognition
     elif info.kind == "regulation":
         parsed.chunks = parse_regulation(loaded, document)
     else:

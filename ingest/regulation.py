@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from ingest.classify import META_LINE
-from ingest.report import _windows
+from ingest.narrative import windows as _windows
+from ingest.numerals import NUMERAL_CHARS, cn_to_int
 from ingest.types import Chunk, Document, LoadedFile
 
-_CHAPTER = re.compile(r"^\s*(第[一二三四五六七八九十百零〇]+章)\s*(.*)$")
+_CHAPTER = re.compile(rf"^\s*(第[{NUMERAL_CHARS}]+章)\s*(.*)$")
 # "第二十条第（一）项" in a report template cites an article; it does not start one.
-_ARTICLE = re.compile(r"^\s*(第[一二三四五六七八九十百零〇]+条)(?![第之])[\s　]*(.*)$")
-_HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|附件[:：]?|【)")
+_ARTICLE = re.compile(rf"^\s*(第[{NUMERAL_CHARS}]+条)(?![第之])[\s　]*(.*)$")
+_HEADING = re.compile(rf"^\s*([{NUMERAL_CHARS}]+、|附件[:：]?|【)")
 CHUNK_CHARS = 500
 
 
@@ -42,6 +43,8 @@ def _article_chunks(lines: list[str], document: Document) -> list[Chunk]:
     for line in lines:
         m_ch = _CHAPTER.match(line)
         m_art = _ARTICLE.match(line)
+        if m_art and cn_to_int(m_art.group(1)[1:-1]) is None:
+            m_art = None  # 「第X条」 with a malformed numeral does not start an article
         if m_ch and len(line) <= 30:
             flush()
             article, body = None, []

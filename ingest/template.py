@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.numerals import NUMERAL_CHARS, cn_to_int
+
 CN_DIGITS = "一二三四五六七八九十"
 
 # 表三 columns, in template order.
@@ -65,6 +67,43 @@ TABLE3_ROWS: list[Row] = [
 ]
 TABLE3_BY_KEY = {row.key: row for row in TABLE3_ROWS}
 
+# 表二: per item of 第二十条, the rows and columns each format prints (columns without their unit).
+TABLE2_FORMATS: dict[str, dict[int, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "2021": {
+        1: (("规章", "行政规范性文件"), ("本年制发件数", "本年废止件数", "现行有效件数")),
+        5: (("行政许可",), ("本年处理决定数量",)),
+        6: (("行政处罚", "行政强制"), ("本年处理决定数量",)),
+        8: (("行政事业性收费",), ("本年收费金额",)),
+    },
+    "2019": {
+        1: (("规章", "规范性文件"), ("本年新制作数量", "本年新公开数量", "对外公开总数量")),
+        5: (("行政许可", "其他对外管理服务事项"), ("上一年项目数量", "本年增/减", "处理决定数量")),
+        6: (("行政处罚", "行政强制"), ("上一年项目数量", "本年增/减", "处理决定数量")),
+        8: (("行政事业性收费",), ("上一年项目数量", "本年增/减")),
+        9: (("政府集中采购",), ("采购项目数量", "采购总金额")),
+    },
+}
+
+
+def table2_labels(item: int) -> tuple[list[str], list[str]]:
+    """Every row and column label either format prints for item `item` of 第二十条."""
+    rows: list[str] = []
+    columns: list[str] = []
+    for items in TABLE2_FORMATS.values():
+        item_rows, item_columns = items.get(item, ((), ()))
+        rows += [r for r in item_rows if r not in rows]
+        columns += [c for c in item_columns if c not in columns]
+    return rows, columns
+
+
+def table3_number(row: Row) -> int | None:
+    """The number a 表三 row prints before its words: 一、 → 1, （三） → 3, 2. → 2."""
+    m = re.match(rf"^(?:([{NUMERAL_CHARS}]+)、|（([{NUMERAL_CHARS}]+)）|(\d+)\.)", row.label)
+    if not m:
+        return None
+    return cn_to_int(next(g for g in m.groups() if g))
+
+
 # Result rows whose leaves add up to 三（七）总计.
 RESULT_GROUPS = ["三.1", "三.2", "三.3", "三.4", "三.5", "三.6"]
 
@@ -93,19 +132,56 @@ def normalize_label(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def section_number(text: str) -> int | None:
-    """If `text` is one of the six section headings, return its number (1–6)."""
+@dataclass(frozen=True)
+class SectionHeading:
+    """A numbered heading as printed: its printed number, its title, and which of the six format
+    sections it is by meaning (None for a section the format does not have, such as
+    「五、信息处理费收取情况」)."""
+
+    printed: int
+    title: str
+    section: int | None
+
+    @property
+    def text(self) -> str:
+        return f"{cn_digit(self.printed)}、{self.title}"
+
+
+_HEADING = re.compile(rf"^([{NUMERAL_CHARS}]{{1,3}})、(.{{2,40}})$")
+# 表三's own rows (一、本年新收… 四、结转下年度…) are numbered like headings but are not headings.
+_TABLE3_TOP_ROW = re.compile(r"本年新收|上年结转|办理结果|结转下年度")
+
+
+def section_heading(text: str) -> SectionHeading | None:
+    """A top-level heading (一、… 十、…) of a report, recognised by its words, not its number:
+    「六、存在的主要问题及改进情况」 is section 5 when an extra section stands before it. A heading
+    whose words are not the format's comes back with `section` None."""
     norm = normalize_label(text)
-    m = re.match(r"^([一二三四五六])、(.{2,40})$", norm)
-    if not m:
+    m = _HEADING.match(norm)
+    if not m or re.search(r"[。；;，,：:]", m.group(2)) or _TABLE3_TOP_ROW.search(m.group(2)):
         return None
-    n = CN_DIGITS.index(m.group(1)) + 1
-    if any(word in m.group(2) for word in _SECTION_KEYWORDS[n]):
-        # 表三's own rows (一、本年新收… 四、结转下年度…) are not headings.
-        if re.search(r"本年新收|上年结转|办理结果|结转下年度", m.group(2)):
-            return None
-        return n
-    return None
+    printed = cn_to_int(m.group(1))
+    if printed is None or not 1 <= printed <= 12:
+        return None
+    title = m.group(2)
+    found = [n for n, words in _SECTION_KEYWORDS.items() if any(word in title for word in words)]
+    # 「政府信息公开行政复议、行政诉讼情况」 holds no other section's words; where two match, the
+    # printed number decides (it is only a tie-breaker).
+    section = (printed if printed in found else found[0]) if found else None
+    return SectionHeading(printed, title, section)
+
+
+def section_number(text: str) -> int | None:
+    """If `text` is one of the six section headings, return its number in the format (1–6)."""
+    heading = section_heading(text)
+    return heading.section if heading else None
+
+
+def cn_digit(n: int) -> str:
+    """1 → 一, 10 → 十, 11 → 十一 (the small numbers of headings and items)."""
+    if n <= 10:
+        return CN_DIGITS[n - 1]
+    return ("" if n < 20 else CN_DIGITS[n // 10 - 1]) + "十" + (CN_DIGITS[n % 10 - 1] if n % 10 else "")
 
 
 def table3_parent(key: str) -> str | None:

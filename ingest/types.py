@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from ingest.recognition import Recognition
 
 DocKind = Literal["report", "regulation", "other"]
 
@@ -76,6 +79,8 @@ class Document:
     # The names the file gives its agency ({name: "title" | "body" | "signature" | "publisher"}),
     # recorded as aliases of the canonical agency the store files it under.
     agency_names: dict[str, str] = field(default_factory=dict)
+    # What parsing recognised (tables, cells, fuzzy labels): set at ingest, not kept in the catalog.
+    recognition: Recognition | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
