@@ -34,8 +34,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             continue
         what = f"{r.kind}, {r.agency or '-'} {r.year or ''}".strip()
         print(f"{r.status:<9} {r.source}  ({what}; {r.chunks} chunks, {r.facts} facts)")
+        if args.verbose and r.recognition:
+            for line in r.recognition:  # the failed checks and format problems are among these lines
+                print(f"          {line}")
+            continue
         for warning in r.warnings:
             print(f"          warning: {warning}")
+        if args.verbose and r.status == "unchanged":
+            print("          (unchanged: not parsed again)")
     if not results:
         print("no files found", file=sys.stderr)
         return 1
@@ -133,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+")
     p.add_argument("--data-dir")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true", help="show what each report gave")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="ask a question (or JSON lines on stdin)")

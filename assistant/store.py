@@ -44,6 +44,9 @@ class IngestResult:
     message_en: str = ""
     message_zh: str = ""
     warnings: list[str] = field(default_factory=list)  # failed consistency checks and format problems
+    # What parsing recognised, as lines: tables and their cells, facts, checks, fuzzy labels
+    # (`gongkai ingest -v`, the staff area's upload result). Empty when nothing was parsed.
+    recognition: list[str] = field(default_factory=list)
 
 
 class Store:
@@ -368,6 +371,7 @@ def _result(doc: Document, status: str, chunks: int, facts: int, warnings: list[
         chunks=chunks,
         facts=facts,
         warnings=warnings,
+        recognition=doc.recognition.lines() if doc.recognition else [],
     )
 
 

@@ -374,6 +374,7 @@ def _upload_results(results: list[dict[str, Any]]) -> str:
             detail += "<ul>" + "".join(f"<li>{_e(str(w))}</li>" for w in warnings) + "</ul>"
         elif status != "error":
             detail += '<span class="ok">勾稽关系和格式检查均通过</span>' if r.get("kind") == "report" else ""
+        detail += _recognition(r.get("recognition") or [])
         rows.append(
             f'<tr><td>{_e(str(r.get("source", "")))}</td><td class="{cls}">{_e(STATUS_ZH.get(status, status))}</td>'
             f"<td>{_e(what)}</td><td>{_e(str(r.get('chunks', 0)))} 段 / {_e(str(r.get('facts', 0)))} 项</td>"
@@ -384,6 +385,14 @@ def _upload_results(results: list[dict[str, Any]]) -> str:
         "<th>识别为</th><th>内容</th><th>提示</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
+
+
+def _recognition(lines: list[str]) -> str:
+    """What ingest recognised in a report (tables and their cells, facts, fuzzy labels), folded."""
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_e(str(line))}</li>" for line in lines)
+    return f'<details class="recognition"><summary>{_e(str(lines[0]))}</summary><ul>{items}</ul></details>'
 
 
 def _number(value: Any) -> str:
