@@ -227,7 +227,8 @@ class _Builder:
             if not looks_like_table3_label(first):
                 self.add_narrative(section, first)
                 return
-        self.t3.read(row)
+        if not self.t3.read(row) and row.is_paragraph:
+            self.add_narrative(section, first)  # a sentence with numbers that is no row of the table
 
     def _table4(self, section: Section, row: ReportRow) -> None:
         first = row.nonempty[0]
@@ -241,7 +242,7 @@ class _Builder:
 
     def _other(self, section: Section, row: ReportRow) -> None:
         """Narrative; a grid row with numbers is also a fact of a table of the report's own."""
-        self.add_narrative(section, row.text if not row.is_paragraph else row.nonempty[0])
+        self.add_narrative(section, " ".join(row.nonempty))
         if row.is_paragraph:
             return
         name = _extra_table_name(section)

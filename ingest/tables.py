@@ -251,8 +251,10 @@ def is_table3_header(row: ReportRow) -> bool:
 
 
 def starts_table3(row: ReportRow) -> bool:
-    """A row that shows 表三 begins, wherever it stands: three or more of its column labels."""
-    return not any(is_number(c) for c in row.nonempty) and table3_header_words(row.text) >= 3
+    """A grid row that shows 表三 begins, wherever it stands: three or more of its column labels."""
+    if row.is_paragraph or any(is_number(c) for c in row.nonempty):
+        return False
+    return table3_header_words(row.text) >= 3
 
 
 def looks_like_table3_label(text: str) -> bool:
@@ -392,9 +394,9 @@ def is_table4_header(text: str) -> bool:
 
 
 def starts_table4(row: ReportRow) -> bool:
-    """A row that shows 表四 begins, wherever it stands."""
+    """A grid row that shows 表四 begins, wherever it stands: its result columns or its two halves."""
     text = row.text
-    if any(is_number(c) for c in row.nonempty):
+    if row.is_paragraph or any(is_number(c) for c in row.nonempty):
         return False
     return all(word in text for word in ("结果维持", "结果纠正")) or all(
         word in text for word in ("行政复议", "行政诉讼", "总计")
