@@ -135,12 +135,15 @@ def aliases(name: str) -> list[str]:
     return list(_aliases(compact(name)))
 
 
-def name_rank(name: str, origin: str = "") -> tuple[int, int, int, int]:
-    """How good a name is as the canonical one: most regions (the most qualified), from a title,
-    in the formal spelling (人民政府 over 政府), longest."""
+def name_rank(name: str, origin: str = "") -> tuple[int, int, int, int, int]:
+    """How good a name is as the canonical one: most regions (the most qualified: 淮安市洪泽区人民政府
+    over 洪泽区人民政府), naming the agency itself (a title, not a 发布机构), in the formal spelling
+    (人民政府 over 政府), then the name already canonical (平潭综合实验区 stays when a report calls it
+    平潭综合实验区管委会), then the longest."""
     regions, organ = split_name(name)
     formal = int(organ_form(organ, has_region=False) == organ)
-    return len(regions), int(origin in _NAMING_ORIGINS), formal, len(compact(name))
+    naming = int(origin in _NAMING_ORIGINS)
+    return len(regions), naming, formal, int(origin == "canonical"), len(compact(name))
 
 
 # Where a name comes from when it names the agency itself (not a publisher or a signature).

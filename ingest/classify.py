@@ -199,9 +199,10 @@ def _year_from_body(text: str) -> int | None:
 
 
 def _agency_from_body(lines: list[str]) -> str:
+    """An agency line near the top (an agency set above its title), never a 「发布机构：…」 field."""
     for line in lines[:5]:
         compact = re.sub(r"\s+", "", line)
-        if len(compact) <= 30 and _AGENCY_END.search(compact):
+        if len(compact) <= 30 and _AGENCY_END.search(compact) and not re.search(r"[:：]", compact):
             return compact
     return ""
 
