@@ -9,6 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ingest.labels import LabelMatch
+from ingest.template import (
+    TABLE2_FORMATS,
+    TABLE3_COLUMNS,
+    TABLE3_ROWS,
+    TABLE4_COLUMNS,
+    TABLE4_ROWS,
+    table2_labels,
+)
 from ingest.types import CheckResult, Fact
 
 
@@ -68,3 +76,57 @@ class Recognition:
 def cells_found(facts: list[Fact], table: str, keys: set[str], columns: list[str]) -> int:
     """Facts of `table` whose row key is in `keys` and whose column is in `columns`."""
     return sum(1 for f in facts if f.table == table and f.row_key in keys and f.column in columns)
+
+
+def table_counts(facts: list[Fact]) -> list[TableCount]:
+    """Per table found, how many of the format's cells it gave (blank cells count: they are there)."""
+    counts: list[TableCount] = []
+    names = list(dict.fromkeys(f.table for f in facts))
+    for name in names:
+        if name == "表二":
+            counts.append(TableCount(name, table2_cells_found(facts), table2_cells_expected(facts)))
+        elif name == "表三":
+            keys = {f.row_key for f in facts if f.table == "表三"}
+            rows = {r.key for r in TABLE3_ROWS if not _is_group(r.key, keys)}
+            counts.append(TableCount(name, cells_found(facts, name, rows, TABLE3_COLUMNS), len(rows) * 7))
+        elif name == "表四":
+            counts.append(TableCount(name, cells_found(facts, name, set(TABLE4_ROWS), TABLE4_COLUMNS), 15))
+        else:
+            counts.append(TableCount(name, sum(1 for f in facts if f.table == name), None))
+    return counts
+
+
+def _is_group(key: str, found: set[str]) -> bool:
+    """表三 rows that carry no cells: 三, the groups with sub-rows, and （六）'s sub-rows when the
+    report uses the 2019-style single （六）其他处理 row (or the reverse)."""
+    if key in ("三", "三.3", "三.4", "三.5"):
+        return True
+    if key == "三.6":
+        return any(k.startswith("三.6.") for k in found)
+    if key.startswith("三.6."):
+        return "三.6" in found
+    return False
+
+
+def table2_cells_expected(facts: list[Fact]) -> int:
+    """Cells of 表二 in the format the report follows (2019 trial or 2021), for the items it has."""
+    columns = {f.column for f in facts if f.table == "表二"}
+    best = 0
+    for items in TABLE2_FORMATS.values():
+        cells = sum(len(rows) * len(cols) for rows, cols in items.values())
+        if columns & {c for _, cols in items.values() for c in cols}:
+            best = max(best, cells)
+    return best
+
+
+def table2_cells_found(facts: list[Fact]) -> int:
+    """Cells of 表二 whose row and column are the format's (a fuzzy match counts)."""
+    count = 0
+    for fact in facts:
+        if fact.table != "表二":
+            continue
+        item = int(fact.row_key.split(".")[1])
+        rows, columns = table2_labels(item)
+        if fact.row_key.split(".", 2)[2] in rows and fact.column in columns:
+            count += 1
+    return count

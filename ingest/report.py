@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ingest.classify import META_LINE
 from ingest.labels import LabelMatch
 from ingest.narrative import contact_chunk, narrative_chunks, period_chunk, table_row_chunks, windows
-from ingest.recognition import Recognition, TableCount, cells_found
+from ingest.recognition import Recognition, table_counts
 from ingest.tables import (
     ExtraTableReader,
     FactSink,
@@ -34,17 +34,13 @@ from ingest.tables import (
     parse_number,
     starts_table3,
     starts_table4,
-    table2_cells_expected,
-    table2_cells_found,
 )
 from ingest.template import (
     APPLICANT_COLUMNS,
     CN_DIGITS,
     SECTION_TITLES,
-    TABLE3_COLUMNS,
     TABLE3_ROWS,
     TABLE4_COLUMNS,
-    TABLE4_ROWS,
     TABLE_OF_SECTION,
     SectionHeading,
     normalize_label,
@@ -258,36 +254,6 @@ def normalize_first(row: ReportRow) -> str:
 def _extra_table_name(section: Section) -> str:
     title = section.title
     return title.split("、", 1)[1] if "、" in title[:4] else title
-
-
-def table_counts(facts: list[Fact]) -> list[TableCount]:
-    """Per table found, how many of the format's cells it gave (blank cells count: they are there)."""
-    counts: list[TableCount] = []
-    names = list(dict.fromkeys(f.table for f in facts))
-    for name in names:
-        if name == "表二":
-            counts.append(TableCount(name, table2_cells_found(facts), table2_cells_expected(facts)))
-        elif name == "表三":
-            keys = {f.row_key for f in facts if f.table == "表三"}
-            rows = {r.key for r in TABLE3_ROWS if not _is_group(r.key, keys)}
-            counts.append(TableCount(name, cells_found(facts, name, rows, TABLE3_COLUMNS), len(rows) * 7))
-        elif name == "表四":
-            counts.append(TableCount(name, cells_found(facts, name, set(TABLE4_ROWS), TABLE4_COLUMNS), 15))
-        else:
-            counts.append(TableCount(name, sum(1 for f in facts if f.table == name), None))
-    return counts
-
-
-def _is_group(key: str, found: set[str]) -> bool:
-    """表三 rows that carry no cells: 三, the groups with sub-rows, and （六）'s sub-rows when the
-    report uses the 2019-style single （六）其他处理 row (or the reverse)."""
-    if key in ("三", "三.3", "三.4", "三.5"):
-        return True
-    if key == "三.6":
-        return any(k.startswith("三.6.") for k in found)
-    if key.startswith("三.6."):
-        return "三.6" in found
-    return False
 
 
 # --------------------------------------------------------------------------- the whole

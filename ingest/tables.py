@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from ingest.labels import LabelMatch, best_label, label_body, similarity, split_numbering
 from ingest.numerals import NUMERAL_CHARS, cn_to_int
 from ingest.template import (
-    TABLE2_FORMATS,
     TABLE3_BY_KEY,
     TABLE3_COLUMNS,
     TABLE3_ROWS,
@@ -478,30 +477,6 @@ class ExtraTableReader:
                 unit_for(header, raw),
             )
         return True
-
-
-def table2_cells_expected(facts: list[Fact]) -> int:
-    """Cells of 表二 in the format the report follows (2019 trial or 2021), for the items it has."""
-    columns = {f.column for f in facts if f.table == "表二"}
-    best = 0
-    for items in TABLE2_FORMATS.values():
-        cells = sum(len(rows) * len(cols) for rows, cols in items.values())
-        if columns & {c for _, cols in items.values() for c in cols}:
-            best = max(best, cells)
-    return best
-
-
-def table2_cells_found(facts: list[Fact]) -> int:
-    """Cells of 表二 whose row and column are the format's (a fuzzy match counts)."""
-    count = 0
-    for fact in facts:
-        if fact.table != "表二":
-            continue
-        item = int(fact.row_key.split(".")[1])
-        rows, columns = table2_labels(item)
-        if fact.row_key.split(".", 2)[2] in rows and fact.column in columns:
-            count += 1
-    return count
 
 
 __all__ = [
