@@ -178,6 +178,35 @@ def _has_chrome_name(tag: Tag) -> bool:
     return bool(names.strip()) and _CHROME_WORDS.search(names) is not None
 
 
+# Portal furniture known by its words, whatever its markup: 当前位置 breadcrumbs, share/print/close
+# bars, footers (主办单位, 网站标识码, ICP备案), accessibility links, article info lines
+# (浏览次数, 字号), attachment lists and the 抄送 / 印发 lines of a document's colophon.
+_CHROME_TEXT = re.compile(
+    r"^(?:当前位置|您的位置|您现在的位置|您当前的位置|所在位置|当前的位置)\s*[:：]"
+    r"|打印本页|【\s*打印\s*】|关闭窗口|【\s*关闭\s*】|分享到\s*[:：]|网站标识码|ICP\s*备|公网安备"
+    r"|主办单位\s*[:：]|承办单位\s*[:：]|无障碍浏览|长者模式|浏览次数\s*[:：]|字号\s*[:：]\s*[【\[]?\s*大"
+    r"|^附件(?:下载)?\s*[:：]|^抄\s*送\s*[:：]|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$"
+)
+_CHROME_TEXT_MAX = 500  # longer elements hold the content itself
+_FILE_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|zip|rar|ofd)(?:$|\?)", re.IGNORECASE)
+
+
+def _is_text_chrome(tag: Tag) -> bool:
+    """A short element whose words make it portal furniture (see _CHROME_TEXT). An attachment
+    line counts only when it links to files, so a report's own 「附件：」 paragraph stays."""
+    if tag.name in _TABLE_PARTS - {"td", "th"} or tag.find("table") is not None:
+        return False
+    text = clean_text(tag.get_text(" "))
+    if not text or len(text) > _CHROME_TEXT_MAX:
+        return False
+    m = _CHROME_TEXT.search(text)
+    if m is None:
+        return False
+    if m.group(0).startswith("附件"):
+        return any(_FILE_LINK.search(str(a.get("href") or "")) for a in tag.find_all("a"))
+    return True
+
+
 def _strip_chrome(root: Tag) -> None:
     for comment in root.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
@@ -186,7 +215,8 @@ def _strip_chrome(root: Tag) -> None:
     for tag in root.find_all(True):
         if tag.decomposed:
             continue
-        if _HIDDEN_STYLE.search(str(tag.get("style") or "")) or _is_chrome(tag):
+        style = str(tag.get("style") or "")
+        if _HIDDEN_STYLE.search(style) or _is_chrome(tag) or _is_text_chrome(tag):
             tag.decompose()
 
 
@@ -248,6 +278,8 @@ class _BlockWriter:
             self.flush()
             if _is_layout_table(tag):
                 self.walk(tag)
+            elif _is_field_table(tag):  # page metadata: only the 发布机构 names anything
+                self.blocks.extend(Paragraph(line) for line in agency_fields(tag))
             else:
                 self._emit_table(tag)
         elif tag.name in _HEADINGS:
@@ -290,7 +322,28 @@ def _is_layout_table(table: Tag) -> bool:
         return True
     if any(cell.find("table") is not None for row in rows for cell in _own_cells(row)):
         return True
-    return max(len(_own_cells(row)) for row in rows) <= 1
+    # One row (a logo beside a search box, a menu beside the article) has no header over data.
+    return len(rows) == 1 or max(len(_own_cells(row)) for row in rows) <= 1
+
+
+def _is_field_table(table: Tag) -> bool:
+    """A table of labelled fields (索引号： … 发布机构： … 发文日期： …), not statistics: at least
+    half of its non-empty cells are labels ending in a colon."""
+    cells = [cell_text(cell) for row in _own_rows(table) for cell in _own_cells(row)]
+    cells = [c for c in cells if c]
+    labels = [c for c in cells if c.endswith((":", "："))]
+    return len(labels) >= 2 and 2 * len(labels) >= len(cells)
+
+
+def field_lines(table: Tag) -> list[str]:
+    """A field table's rows as 「label：value label：value」 lines."""
+    lines = []
+    for row in _own_rows(table):
+        line = " ".join(c for c in (cell_text(cell) for cell in _own_cells(row)) if c)
+        line = re.sub(r"([:：])\s+", r"\1", line)
+        if line:
+            lines.append(line)
+    return lines
 
 
 def _span(cell: Tag, attr: str) -> int:
@@ -338,14 +391,47 @@ def table_grid(table: Tag) -> list[list[str]]:
     return [[placed.get((r, c), "") for c in range(width)] for r in range(len(rows))]
 
 
+_TITLE_NAMES = re.compile(r"title|biaoti|(?:^|[-_])bt(?:$|[-_])|(?:^|[-_])tit(?:$|[-_])", re.IGNORECASE)
+_FIELD = re.compile(r"(发布机构|发文机关|发布单位)\s*[:：]\s*(\S{2,40})")
+
+
+def _outside(tag: Tag, main: Tag) -> bool:
+    return tag is not main and all(parent is not main for parent in tag.parents)
+
+
 def _title_outside(soup: BeautifulSoup, main: Tag) -> str:
-    """The page title when the main container does not include it: an <h1> outside the
-    container, else the <title> element."""
+    """The page title when the main container does not include it: an <h1> outside the container,
+    else an element named as a title (class="article-title"), else the <title> element without the
+    site name portals append (「标题-某某市人民政府」, 「标题_网站」)."""
     for h1 in soup.find_all("h1"):
-        if h1 is not main and all(parent is not main for parent in h1.parents):
+        if _outside(h1, main):
             return clean_text(h1.get_text(" "))
+    body = soup.body or soup
+    for tag in body.find_all(["div", "p", "h2", "h3", "td", "span", "strong"]):
+        names = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
+        text = clean_text(tag.get_text(" "))
+        if _TITLE_NAMES.search(names) and 5 <= len(text) <= 100 and _outside(tag, main):
+            return text
     title = soup.find("title")
-    return clean_text(title.get_text(" ")) if title else ""
+    text = clean_text(title.get_text(" ")) if title else ""
+    return re.split(r"\s*(?:[-_|｜—–]\s*)+", text)[0] if text else ""
+
+
+def agency_fields(table: Tag) -> list[str]:
+    """The 「发布机构：…」 (发文机关, 发布单位) field of a metadata table, as one line."""
+    found = [m.group(0) for line in field_lines(table) for m in _FIELD.finditer(line)]
+    return [re.sub(r"\s+", "", found[0])] if found else []
+
+
+def _fields_outside(body: Tag, main: Tag) -> list[str]:
+    """The 发布机构 field of the page's metadata table above the article (it names the agency)
+    when the main container leaves the table out."""
+    for table in body.find_all("table"):
+        if _outside(table, main) and not _is_layout_table(table) and _is_field_table(table):
+            found = agency_fields(table)
+            if found:
+                return found
+    return []
 
 
 def load_html(data: bytes, name: str) -> tuple[list[Paragraph | Table], str]:
@@ -356,11 +442,14 @@ def load_html(data: bytes, name: str) -> tuple[list[Paragraph | Table], str]:
     _strip_chrome(body)
     main = _main_container(body)
     writer = _BlockWriter()
-    if main is not body:
-        title = _title_outside(soup, main)
-        first = clean_text(main.get_text(" "))[:200]
-        if title and title not in first:
-            writer.blocks.append(Paragraph(title))
     writer.walk(main)
     writer.flush()
+    if main is not body:
+        # The title and the 发布机构 field above the article, unless the article starts with its
+        # title as a line of its own (a first paragraph that merely begins with it does not count).
+        title = _title_outside(soup, main)
+        first = [re.sub(r"\s+", "", b.text) for b in writer.blocks[:3] if isinstance(b, Paragraph)]
+        head = [Paragraph(title)] if title and re.sub(r"\s+", "", title) not in first else []
+        head += [Paragraph(line) for line in _fields_outside(body, main)]
+        writer.blocks[:0] = head
     return writer.blocks, encoding
