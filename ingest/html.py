@@ -180,11 +180,13 @@ def _has_chrome_name(tag: Tag) -> bool:
 
 # Portal furniture known by its words, whatever its markup: 当前位置 breadcrumbs, share/print/close
 # bars, footers (主办单位, 网站标识码, ICP备案), accessibility links, article info lines
-# (浏览次数, 字号), attachment lists and the 抄送 / 印发 lines of a document's colophon.
+# (浏览次数, 字号), previous/next links (上一篇 names another report), QR-code hints, 责任编辑,
+# attachment lists and the 抄送 / 印发 lines of a document's colophon.
 _CHROME_TEXT = re.compile(
     r"^(?:当前位置|您的位置|您现在的位置|您当前的位置|所在位置|当前的位置)\s*[:：]"
     r"|打印本页|【\s*打印\s*】|关闭窗口|【\s*关闭\s*】|分享到\s*[:：]|网站标识码|ICP\s*备|公网安备"
-    r"|主办单位\s*[:：]|承办单位\s*[:：]|无障碍浏览|长者模式|浏览次数\s*[:：]|字号\s*[:：]\s*[【\[]?\s*大"
+    r"|主办单位\s*[:：]|承办单位\s*[:：]|无障碍浏览|长者模式|浏览次数\s*[:：]|字[号体]\s*[:：]\s*[【\[]?\s*大"
+    r"|^(?:上一篇|下一篇)\s*[:：]|扫一扫在手机|手机打开当前页|^责任编辑\s*[:：]"
     r"|^附件(?:下载)?\s*[:：]|^抄\s*送\s*[:：]|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$"
 )
 _CHROME_TEXT_MAX = 500  # longer elements hold the content itself

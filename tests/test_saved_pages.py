@@ -26,6 +26,10 @@ META = re.compile(
     r"^(#|标题|发布时间|发布机构|原文链接|页面来源栏|数据说明|列说明|文号|成文日期|转载页发布时间|说明|来源)[:：\s]"
 )
 CHROME_WORDS = (
+    "上一篇",
+    "下一篇",
+    "扫一扫",
+    "责任编辑",
     "当前位置",
     "网站标识码",
     "打印本页",
@@ -241,6 +245,10 @@ def portal_page(
      <p class="MsoNormal">附件：<a href="/u/cms/2023.docx">{_e(title)}.docx</a></p>
      <div class="chaosong"><p>抄送：区委各部门，区人大常委会办公室，区政协办公室，区监委，区法院，区检察院。</p>
       <p>{_e(site)}办公室　　2023年1月9日印发</p></div></div>
+     <p class="editor">责任编辑：王五</p>
+     <ul class="pages"><li>上一篇：<a href="/a.html">{_e(title.replace("20", "19", 1))}</a></li>
+      <li>下一篇：<a href="/b.html">关于公布2023年度行政执法统计数据的公告</a></li></ul>
+     <div class="ewm">扫一扫在手机打开当前页</div>
      <div class="article-tools">【<a href="javascript:window.print()">打印本页</a>】【<a href="javascript:window.close()">关闭窗口</a>】
       分享到：<a href="#">微信</a> <a href="#">微博</a> <a href="#">QQ空间</a></div>
     </div>
