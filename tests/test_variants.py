@@ -9,6 +9,8 @@ themselves are asserted cell by cell.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import REPORTS
@@ -260,3 +262,21 @@ def test_recognition_lines_for_the_command_line(hongze):
     lines = parsed.document.recognition.lines()
     assert any("近似匹配的标签：1" == line for line in lines)
     assert any("“2.其他法律行政止公开” → “2.其他法律行政法规禁止公开”" in line for line in lines)
+
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
+
+
+@pytest.mark.skipif(
+    not (REAL / "淮安市洪泽区人民政府_2024.pdf").exists(), reason="../shared/corpus/real is absent"
+)
+def test_hongze_2024_pdf_prints_the_typo_and_it_is_matched(hongze):
+    parsed = parse_file(REAL / "淮安市洪泽区人民政府_2024.pdf")
+    row = [f for f in parsed.facts if f.row_key == "三.3.2"]
+    assert [(f.column, f.raw) for f in row] == [
+        (f.column, f.raw) for f in hongze.facts if f.row_key == "三.3.2"
+    ]
+    assert "其他法律行政止公开" in row[0].row_path
+    assert any(
+        m.matched == "2.其他法律行政法规禁止公开" and m.fuzzy for m in parsed.document.recognition.fuzzy
+    )
