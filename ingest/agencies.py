@@ -161,7 +161,12 @@ class AgencyPlan:
 
 def _matches(names: Iterable[str], others: Iterable[str]) -> bool:
     others = list(others)
-    return any(a == b or same_agency(a, b) for a in names for b in others)
+    return any(_one_name(a, b) for a in names for b in others)
+
+
+def _one_name(a: str, b: str) -> bool:
+    """Same agency by the rule, or one name is a short form of the other (平潭自然资源与生态环境局)."""
+    return a == b or same_agency(a, b) or a in _aliases(compact(b)) or b in _aliases(compact(a))
 
 
 def resolve(
