@@ -139,14 +139,14 @@ def find_sections(rows: list[ReportRow]) -> list[tuple[Section, ReportRow]]:
 def _accepted(heading: SectionHeading, current: Section, later: list[SectionHeading]) -> bool:
     if heading.section == heading.printed:
         return True
+    if heading.section is not None:
+        return heading.printed > current.printed  # a format section moved down by extra ones before it
     if heading.printed != current.printed + 1:
         return False
-    if heading.section is not None:
-        return True  # a format section moved down by an extra one before it
     following = next((h for h in later if h.section is not None), None)
     if following is None:
         return current.number == max(SECTION_TITLES)
-    return following.printed == heading.printed + 1
+    return following.printed > heading.printed  # the numbering runs on through it
 
 
 def _section_of(heading: SectionHeading) -> Section:

@@ -166,6 +166,24 @@ def test_extra_section_with_its_own_table(hongze):
     assert "信息处理费收取情况 2 格" in tables
 
 
+def test_two_extra_sections_in_a_row(hongze):
+    text = _with_fee_section(HONGZE_TEXT)
+    for old, new in (("七、其他", "八、其他"), ("六、存在的主要问题", "七、存在的主要问题")):
+        text = text.replace(old, new)
+    text = text.replace(
+        "七、存在的主要问题", "六、政务公开工作考核情况\n本年度开展考核两次。\n七、存在的主要问题", 1
+    )
+    parsed = _parse(text)
+    assert _cells(parsed) == _cells(hongze) and parsed.problems == []
+    sections = [c.section for c in parsed.chunks if c.chunk_type == "narrative"]
+    assert sections[-4:] == [
+        "五、信息处理费收取情况",
+        "六、政务公开工作考核情况",
+        "七、存在的主要问题及改进情况",
+        "八、其他需要报告的事项",
+    ]
+
+
 def test_numbered_points_inside_a_section_are_not_sections():
     blocks = [
         Paragraph("一、总体情况"),
