@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ingest.classify import META_LINE
 from ingest.labels import LabelMatch
-from ingest.narrative import contact_chunk, narrative_chunks, period_chunk, table_row_chunks, windows
+from ingest.narrative import contact_chunk, narrative_chunks, period_chunk, table_row_chunks
 from ingest.recognition import Recognition, table_counts
 from ingest.tables import (
     ExtraTableReader,
@@ -50,8 +50,6 @@ from ingest.template import (
 from ingest.types import Chunk, Document, Fact, LoadedFile, Paragraph
 
 FORMAT_TABLES = ("表二", "表三", "表四")
-# Kept for callers that cut text the way report narrative is cut.
-_windows = windows
 
 
 @dataclass
@@ -207,9 +205,9 @@ class _Builder:
             self._other(section, row)
 
     def _table2(self, section: Section, row: ReportRow) -> None:
-        item = Table2Reader.item_of(row)
-        if item is not None:
-            self.t2.start_item(item, row.text[row.text.index("（") + 1 : row.text.index("）")])
+        caption = Table2Reader.caption(row)
+        if caption is not None:
+            self.t2.start_item(*caption)
         elif row.is_paragraph and normalize_first(row) != "信息内容":
             self.add_narrative(section, row.nonempty[0])
         else:

@@ -167,13 +167,20 @@ class Table2Reader:
         self.columns: list[tuple[str, str]] = []  # (canonical label, header as printed)
 
     @staticmethod
-    def item_of(row: ReportRow) -> int | None:
-        """The item number when `row` is an item caption such as 「第二十条第（一）项」."""
+    def caption(row: ReportRow) -> tuple[int, str] | None:
+        """(item number, numeral as printed) when `row` is an item caption such as 「第二十条第（一）项」."""
         text = row.text
         m = ITEM_20.search(text)
         if not m or len(text) >= 40:
             return None
-        return cn_to_int(m.group(1))
+        number = cn_to_int(m.group(1))
+        return (number, m.group(1)) if number is not None else None
+
+    @staticmethod
+    def item_of(row: ReportRow) -> int | None:
+        """The item number when `row` is an item caption."""
+        found = Table2Reader.caption(row)
+        return found[0] if found else None
 
     def start_item(self, item: int, printed: str) -> None:
         """A new item caption: its header row comes next."""

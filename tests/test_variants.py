@@ -123,6 +123,11 @@ def test_exact_labels_are_not_reported_as_fuzzy(hongze):
     assert _fuzzy(hongze) == []
 
 
+def test_table2_item_caption_with_ascii_brackets(hongze):
+    parsed = _parse(HONGZE_TEXT.replace("第二十条第（六）项", "第二十条第(六)项"))
+    assert _cells(parsed) == _cells(hongze)
+
+
 def test_table2_row_label_typo_keeps_the_format_row():
     text = HONGZE_TEXT.replace("行政规范性文件\t3\t0\t8", "行政规范姓文件\t3\t0\t8")
     parsed = _parse(text)
