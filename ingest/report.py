@@ -282,8 +282,14 @@ def report_chunks(
 ) -> list[Chunk]:
     """Narrative chunks (with their statements), table rows, the contact and the statistics period."""
     paragraphs = [p for texts in narrative.values() for p in texts]
+    # The office's contact stands in the preamble or the closing lines; elsewhere only if not there.
+    titles_in_order = list(narrative)
+    ends = list(dict.fromkeys(titles_in_order[:1] + titles_in_order[-1:]))
+    contact = contact_chunk(document, [p for t in ends for p in narrative[t]]) or contact_chunk(
+        document, paragraphs
+    )
     chunks = narrative_chunks(document, narrative) + table_row_chunks(document, facts, titles)
-    chunks += [c for c in (contact_chunk(document, paragraphs), period_chunk(document, paragraphs)) if c]
+    chunks += [c for c in (contact, period_chunk(document, paragraphs)) if c]
     for i, chunk in enumerate(chunks):
         chunk.ordinal = i
     return chunks
