@@ -94,13 +94,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    docs = _assistant(args).documents()
+    """Documents, one a line; then each agency: its canonical name, its reports' years and its aliases."""
+    assistant = _assistant(args)
+    docs = assistant.documents()
     for d in docs:
         print(
             f"{d['source']}\t{d['kind']}\t{d['agency'] or '-'}\t{d['year'] or '-'}\t{d['facts']} facts\t{d['title']}"
         )
     if not docs:
         print("the store is empty", file=sys.stderr)
+        return 0
+    aliases = assistant.store.agency_aliases()
+    if aliases:
+        print("\nagencies (canonical name, years, aliases):")
+    for canonical, names in sorted(aliases.items()):
+        years = sorted({str(d["year"]) for d in docs if d["agency"] == canonical and d["year"]})
+        others = [a for a in names if a != canonical]
+        print(f"{canonical}\t{','.join(years) or '-'}\t{'、'.join(others) or '-'}")
     return 0
 
 

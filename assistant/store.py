@@ -15,7 +15,8 @@ from assistant.catalog import Catalog
 from assistant.embeddings import embedder_name
 from assistant.retrieval import Hit, SearchFilter, fuse
 from assistant.text import tokenize
-from ingest.classify import agency_core
+from ingest.agencies import aliases as name_aliases
+from ingest.agencies import resolve as resolve_agency
 from ingest.pipeline import PARSER_VERSION
 from ingest.types import Chunk, Document, IngestError, ParsedDocument
 
@@ -142,17 +143,68 @@ class Store:
             return _result(doc, status, len(parsed.chunks), len(parsed.facts), warnings)
 
     def _canonical_agency(self, parsed: ParsedDocument) -> None:
-        """Name an agency the way earlier reports of it were named, so years line up."""
+        """File the document's agency under its canonical name: the catalog agency that its names
+        (title, signature, 发布机构) name by the identity rule of ingest.agencies, else a new one.
+        Agencies the names join are folded in, under the best-ranked name (淮安市洪泽区人民政府 over
+        洪泽区人民政府, whichever year came first); a name a staff member kept stays."""
         doc = parsed.document
         if not doc.agency:
             return
-        core = agency_core(doc.agency)
-        for other in {d.agency for d in self.catalog.documents() if d.agency}:
-            if other != doc.agency and agency_core(other) == core:
-                doc.agency = other
-                for chunk in parsed.chunks:
-                    chunk.agency = other
-                return
+        names = {doc.agency: doc.agency_names.get(doc.agency, "title"), **doc.agency_names}
+        plan = resolve_agency(names, self.catalog.agencies(), self.catalog.pinned_agencies())
+        for old in plan.folded:
+            self._rename_agency(old, plan.canonical)
+        self.catalog.record_agency(plan.canonical, names)
+        doc.agency = plan.canonical
+        for chunk in parsed.chunks:
+            chunk.agency = plan.canonical
+
+    def _rename_agency(self, old: str, new: str, origin: str = "canonical", pin: bool = False) -> list[str]:
+        """Rename an agency in the catalog (the commit point), then in its chunks' Chroma metadata, so
+        a filter on the canonical name finds them on the HNSW path too. Returns the renamed doc ids."""
+        doc_ids = self.catalog.rename_agency(old, new, origin, pin)
+        chunks = self.catalog.chunks(doc_ids)
+        if chunks:
+            try:
+                self.collection.update(
+                    ids=[c.chunk_id for c in chunks], metadatas=[_metadata(c) for c in chunks]
+                )
+            except Exception:  # the catalog holds the truth; the exact path still filters right
+                log.warning("could not rename agency %s in %d vectors' metadata", old, len(chunks))
+        return doc_ids
+
+    def merge_agencies(self, keep: str, merge: str) -> tuple[str, list[str]]:
+        """Merge agency `merge` into `keep` by hand (either given by any recorded name), where the
+        identity rule missed. `keep`'s canonical name stays, also against later better-ranked names.
+        Returns (the canonical name kept, the ids of the renamed documents). KeyError when a name is
+        not in the catalog, ValueError when both names are already one agency."""
+        with self._lock:
+            agencies = self.catalog.agencies()
+            keep_c = keep if keep in agencies else self.catalog.agency_of_name(keep)
+            merge_c = merge if merge in agencies else self.catalog.agency_of_name(merge)
+            missing = [name for name, c in ((keep, keep_c), (merge, merge_c)) if c is None]
+            if missing:
+                raise KeyError(missing[0])
+            if keep_c == merge_c:
+                raise ValueError(f"{keep} and {merge} are one agency already")
+            return keep_c, self._rename_agency(merge_c, keep_c, origin="merge", pin=True)
+
+    def agency_aliases(self) -> dict[str, list[str]]:
+        """{canonical agency: its aliases, longest first} for every agency holding a document: the
+        names it was filed under (titles, signatures, 发布机构, merged agencies) and their short forms
+        (ingest.agencies.aliases). Cached per catalog generation."""
+        generation = self.catalog.generation()
+        cached = self.__dict__.get("_agency_aliases_cache")
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        held = {d.agency for d in self.catalog.documents() if d.agency}
+        out = {
+            canonical: sorted({a for n in names for a in name_aliases(n)}, key=lambda a: (-len(a), a))
+            for canonical, names in self.catalog.agencies().items()
+            if canonical in held
+        }
+        self.__dict__["_agency_aliases_cache"] = (generation, out)
+        return out
 
     def _commit(self, parsed: ParsedDocument, replaces: list[str]) -> None:
         self.catalog.replace_document(

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from assistant.web.security import (
     SESSION_COOKIE,
@@ -179,6 +180,53 @@ async def api_check(request: Request, file: Annotated[UploadFile, File()]) -> di
         raise HTTPException(status_code=exc.status_code, detail=exc.message) from None
 
 
+# --------------------------------------------------------------------------- agencies
+
+
+class AgencyMerge(BaseModel):
+    """Two agencies that are one: `merge` is filed under `keep` (either by any recorded name)."""
+
+    keep: str = Field(min_length=1, max_length=200, description="The agency (or any of its names) to keep")
+    merge: str = Field(
+        min_length=1, max_length=200, description="The agency (or any of its names) merged into it"
+    )
+
+
+def merge_agencies(request: Request, keep: str, merge: str) -> dict[str, Any]:
+    """Merge two agencies in the store; HTTPException 404 for an unknown name, 422 when they are one."""
+    store = request.app.state.assistant.store
+    try:
+        canonical, renamed = store.merge_agencies(keep.strip(), merge.strip())
+    except KeyError as exc:
+        name = exc.args[0] if exc.args else ""
+        raise HTTPException(
+            status_code=404, detail=f"没有这个机构：{name}。No such agency: {name}."
+        ) from None
+    except ValueError:
+        raise HTTPException(
+            status_code=422, detail="两个名称已是同一机构。Both names are one agency already."
+        ) from None
+    log.info("admin merged agency %s into %s (%d documents)", merge, canonical, len(renamed))
+    return {
+        "agency": canonical,
+        "documents": len(renamed),
+        "aliases": store.agency_aliases().get(canonical, []),
+    }
+
+
+@api.get("/agencies", dependencies=[Depends(require_bearer)])
+def api_agencies(request: Request) -> dict[str, list[str]]:
+    """Every agency holding a document: its canonical name and its aliases, longest first."""
+    return request.app.state.assistant.store.agency_aliases()
+
+
+@api.post("/agencies/merge", dependencies=[Depends(require_bearer)])
+def api_merge_agencies(body: AgencyMerge, request: Request) -> dict[str, Any]:
+    """Merge two agencies the naming rule kept apart: `merge`'s documents, chunks and names go under
+    `keep`, which stays the canonical name. Persisted in the catalog."""
+    return merge_agencies(request, body.keep, body.merge)
+
+
 # --------------------------------------------------------------------------- HTML pages
 
 
@@ -245,6 +293,23 @@ def remove_page(request: Request, source: Annotated[str, Form()]) -> HTMLRespons
     if not removed:
         return _dashboard(request, _notice(f"没有找到文件：{source}", error=True), status_code=404)
     return _dashboard(request, _notice("已删除：" + "、".join(removed)))
+
+
+@pages.post("/admin/agencies/merge", dependencies=[Depends(require_session)])
+def merge_page(
+    request: Request, keep: Annotated[str, Form()] = "", merge: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    """Merge two agencies from the form on the staff page."""
+    if not keep.strip() or not merge.strip():
+        return _dashboard(request, _notice("请填写两个机构名称。", error=True), status_code=422)
+    try:
+        result = merge_agencies(request, keep, merge)
+    except HTTPException as exc:
+        return _dashboard(request, _notice(str(exc.detail), error=True), status_code=exc.status_code)
+    return _dashboard(
+        request,
+        _notice(f"已将「{merge.strip()}」合并到「{result['agency']}」（{result['documents']} 个文件）。"),
+    )
 
 
 @pages.post("/admin/check", dependencies=[Depends(require_session)])
@@ -317,7 +382,7 @@ def _dashboard(request: Request, notice: str = "", status_code: int = 200) -> HT
         '<section><h2>检查报告草稿</h2><form method="post" action="/admin/check" enctype="multipart/form-data">'
         f'<input type="file" name="file" accept="{accept}" required> <button type="submit">检查</button></form>'
         '<p class="muted">检查格式（六个部分、三张统计表）和表三的勾稽关系；草稿不会加入资料库。</p></section>'
-        f"{_documents_table(docs)}{_embed_help(request, agencies)}</main>"
+        f"{_documents_table(docs)}{_agencies_section(request)}{_embed_help(request, agencies)}</main>"
     )
     return _page("管理", body, status_code=status_code)
 
@@ -438,6 +503,26 @@ def _check_report(report: dict[str, Any]) -> str:
     return (
         f'<section class="{cls}" id="check-report"><h2>检查结果：{name}</h2>'
         f'<p class="muted">{title} {_e(who)}（草稿未加入资料库）</p>{verdict}{problem_html}{table}</section>'
+    )
+
+
+def _agencies_section(request: Request) -> str:
+    """Agencies with their aliases, and the form that merges two of them."""
+    store = getattr(request.app.state.assistant, "store", None)
+    if store is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(canonical)}</td><td>{_e('、'.join(a for a in names if a != canonical))}</td></tr>"
+        for canonical, names in sorted(store.agency_aliases().items())
+    )
+    return (
+        '<section id="agencies"><h2>机构与别名</h2><table><thead><tr><th>机构（规范名称）</th><th>别名</th></tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+        '<form method="post" action="/admin/agencies/merge"><p>规则未能识别为同一机构时，可手工合并：'
+        '保留 <input name="keep" required maxlength="200" placeholder="保留的机构名称"> '
+        '合并 <input name="merge" required maxlength="200" placeholder="并入的机构名称"> '
+        '<button type="submit">合并</button></p></form>'
+        '<p class="muted">合并后，被并入机构的报告、数据项和别名都归入保留的机构；合并会保存在资料库中。</p></section>'
     )
 
 
