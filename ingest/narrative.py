@@ -35,7 +35,8 @@ _DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
 _PERIOD = re.compile(rf"{_DATE}\s*(?:起)?\s*(?:至|到|—|－|-|~)\s*{_DATE}")
 _PERIOD_WORDS = re.compile(r"统计|数据|报告期")
 
-# A count: a number (arabic or Chinese) and the counter word after it.
+# A count: a number (arabic or Chinese) and the counter word after it. Bare 人/名 are left out:
+# a head count (「实现21人就业」) is what a question on population or staff finds by mistake.
 COUNTERS = (
     "万人次",
     "人次",
@@ -52,8 +53,6 @@ COUNTERS = (
     "项",
     "家",
     "批",
-    "名",
-    "人",
     "起",
     "部",
     "轮",
@@ -63,7 +62,7 @@ _COUNT = re.compile(
     rf"(?<![第\d.{NUMERAL_CHARS}])(\d+(?:\.\d+)?|[{NUMERAL_CHARS}]{{1,6}})\s*(?:余|多)?({'|'.join(sorted(COUNTERS, key=len, reverse=True))})"
 )
 # Chinese numerals in set phrases are not counts (「一个中心」, 「两个维护」, 「三审三校」).
-_CN_COUNTERS_TOO_COMMON = {"个", "条", "项", "部", "起", "人", "名", "家", "批"}
+_CN_COUNTERS_TOO_COMMON = {"个", "条", "项", "部", "起", "家", "批"}
 _MIN_SENTENCE, _MAX_SENTENCE = 8, 200
 
 
