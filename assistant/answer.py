@@ -7,17 +7,32 @@ assistant.llm checks what it wrote; the offline answer is always computed first,
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assistant import glossary
+from assistant.answerability import Thresholds, load_thresholds
 from assistant.facts import Figure, figure, figure_quote
-from assistant.query import Slots, match_agencies, standalone_question, with_history
-from assistant.retrieval import SearchFilter
-from assistant.text import is_year, numbers_in, split_sentences, tokenize
-from assistant.types import Answer, Citation
+from assistant.lexicon import Quantity, find_column
+from assistant.query import Slots, asks_for_count, match_agencies, standalone_question, with_history
+from assistant.retrieval import (
+    Candidate,
+    SearchFilter,
+    asked_counter,
+    best_passage,
+    defined_term,
+    distinct_numbers,
+    question_terms,
+    rarest_term,
+    relevance,
+    rerank_score,
+)
+from assistant.retrieval import (
+    found as found_in,
+)
+from assistant.types import Answer, Citation, Evidence, Signals
 from ingest.classify import agency_aliases
 from ingest.report import format_number
 from ingest.template import table3_path
@@ -25,63 +40,74 @@ from ingest.types import Chunk, Document
 from prompts import REFUSAL
 
 if TYPE_CHECKING:
-    from assistant.service import Assistant
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    from assistant.store import Store
+    from assistant.wordings import Wording
 
 log = logging.getLogger(__name__)
 
-RELEVANCE_THRESHOLD = 0.55
 MAX_ANSWER_NUMBERS = 8
 
 
 @dataclass
-class Evidence:
-    """What an answer stands on: numbered sources (citations with their full text) and the figures."""
+class Context:
+    """What answering uses: the store, the language model (None = offline), how many passages to
+    keep as sources, and the calibrated answerability thresholds."""
 
-    question: str  # standalone form of the question
-    slots: Slots
-    citations: list[Citation] = field(default_factory=list)
-    figures: list[Figure] = field(default_factory=list)
-    path: str = "retrieval"  # facts | retrieval | check | not_found
-    asked: str = ""  # the question as the user typed it
+    store: Store
+    llm: BaseChatModel | None = None
+    top_k: int = 5
+    thresholds: Thresholds = field(default_factory=load_thresholds)
+    explore: bool = False  # calibration: answer from every search and record each as a trial
 
 
 # --------------------------------------------------------------------------- entry points
 
 
+def _model_may_answer(ctx: Context, offline: Answer, evidence: Evidence) -> bool:
+    """The model writes the answer when the offline path answered from passages or figures, and also
+    when it found passages too weak to answer alone (the model sees them and may answer or refuse).
+    A missing report, an unknown agency and the consistency checks stay offline."""
+    if ctx.llm is None or evidence.path == "check":
+        return False
+    return offline.status == "answered" or (evidence.refused_by_gate and bool(evidence.citations))
+
+
 def answer_question(
-    assistant: Assistant,
+    ctx: Context,
     question: str,
     history: list[dict],
     agency: str | None = None,
     year: int | None = None,
 ) -> Answer:
-    offline, evidence = offline_answer(assistant, question, history, agency, year)
-    if assistant.llm is None or offline.status == "not_found" or evidence.path == "check":
+    offline, evidence = offline_answer(ctx, question, history, agency, year)
+    if not _model_may_answer(ctx, offline, evidence):
         return offline
     from assistant.llm import llm_answer
 
-    return llm_answer(assistant, evidence, offline, history)
+    return llm_answer(ctx.llm, evidence, offline, history)
 
 
 def stream_answer(
-    assistant: Assistant,
+    ctx: Context,
     question: str,
     history: list[dict],
     agency: str | None = None,
     year: int | None = None,
 ) -> Iterator[str | Answer]:
-    offline, evidence = offline_answer(assistant, question, history, agency, year)
-    if assistant.llm is None or offline.status == "not_found" or evidence.path == "check":
+    offline, evidence = offline_answer(ctx, question, history, agency, year)
+    if not _model_may_answer(ctx, offline, evidence):
         yield offline.answer
         yield offline
         return
     from assistant.llm import llm_stream
 
-    yield from llm_stream(assistant, evidence, offline, history)
+    yield from llm_stream(ctx.llm, evidence, offline, history)
 
 
 def offline_answer(
-    assistant: Assistant,
+    ctx: Context,
     question: str,
     history: list[dict],
     agency: str | None = None,
@@ -89,11 +115,14 @@ def offline_answer(
 ) -> tuple[Answer, Evidence]:
     """The answer without any language model, and the evidence it stands on."""
     question = (question or "").strip()
-    store = assistant.store
+    store = ctx.store
     documents = store.documents()
     reports = [d for d in documents if d.kind == "report"]
-    agencies = sorted({d.agency for d in reports if d.agency})
-    slots = with_history(question, history, agencies)
+    agencies = _agency_table(store, reports)
+    latest = max((d.year for d in reports if d.year), default=None)
+    slots = with_history(question, history, agencies, latest)
+    if slots.quantity is None and (slots.agencies or slots.years) and asks_for_count(question):
+        _quantity_by_meaning(store, question, slots)
     if agency and not slots.agencies:
         scoped, _ = match_agencies(agency, agencies)
         slots.agencies = scoped
@@ -106,14 +135,14 @@ def offline_answer(
         return Answer(status="not_found", answer="请输入问题。Please type a question."), evidence
 
     if slots.wants_check and (slots.agencies or slots.years):
-        return _check_answer(assistant, reports, slots, evidence), evidence
+        return _check_answer(store, reports, slots, evidence), evidence
 
     if slots.unknown_place and not slots.agencies and (slots.quantity or slots.years):
         evidence.path = "not_found"
         return _not_found(f"资料库中没有“{slots.unknown_place}”的政府信息公开工作年度报告。"), evidence
 
-    if slots.quantity and (slots.agencies or slots.years):
-        answer = _facts_answer(assistant, reports, slots, question, evidence)
+    if slots.quantity and (slots.agencies or slots.years) and asks_for_count(question):
+        answer = _facts_answer(store, reports, slots, question, evidence)
         if answer is not None:
             return answer, evidence
 
@@ -124,14 +153,37 @@ def offline_answer(
             evidence.path = "not_found"
             return _not_found(_missing_years_text(slots.agencies, missing, reports)), evidence
 
-    return _retrieval_answer(assistant, slots, evidence), evidence
+    return _retrieval_answer(ctx, slots, evidence), evidence
+
+
+def _quantity_by_meaning(store: Store, question: str, slots: Slots) -> None:
+    """A table quantity (and column) the lexicon did not find, matched to the format's labels and
+    glosses by embedding (assistant.quantities)."""
+    index = store.quantity_index()
+    vector = store.query_vector(question)
+    quantity = index.match(vector, question)
+    if quantity is None:
+        return
+    slots.quantity = quantity
+    if quantity.table == "表三" and slots.column is None:
+        slots.column = find_column(question, "表三") or index.match_column(vector, question)
+
+
+def _agency_table(store: Store, reports: list[Document]) -> dict[str, list[str]]:
+    """Every agency with a report, and the names a question may use for it (catalog aliases and
+    the forms derived from each name)."""
+    table = store.agency_aliases()
+    return {
+        agency: table.get(agency) or agency_aliases(agency)
+        for agency in sorted({d.agency for d in reports if d.agency})
+    }
 
 
 # --------------------------------------------------------------------------- facts
 
 
 def _facts_answer(
-    assistant: Assistant, reports: list[Document], slots: Slots, question: str, evidence: Evidence
+    store: Store, reports: list[Document], slots: Slots, question: str, evidence: Evidence
 ) -> Answer | None:
     quantity = slots.quantity
     assert quantity is not None
@@ -151,7 +203,7 @@ def _facts_answer(
         return _not_found(f"资料库中没有{'、'.join(f'{y}年' for y in slots.years)}的年度报告。")
     figures: list[Figure] = []
     for doc in docs:
-        fig = figure(doc, assistant.store.catalog.facts(doc.doc_id), quantity, slots.column, question)
+        fig = figure(doc, store.catalog.facts(doc.doc_id), quantity, slots.column, question)
         if fig is not None:
             figures.append(fig)
     if not figures:
@@ -187,7 +239,7 @@ def _facts_answer(
             text += f"\n资料库中没有{'、'.join(f'{y}年' for y in missing)}的相应年度报告，无法回答这些年份。"
     text += _aggregate_text(figures, slots)
     if quantity.neighbour and len(figures) <= 3:
-        text += _neighbour_text(assistant, figures, quantity.neighbour, slots.column or "总计", citations)
+        text += _neighbour_text(store, figures, quantity.neighbour, slots.column or "总计", citations)
     evidence.citations = citations
     return Answer(status="answered", answer=text, citations=citations)
 
@@ -239,14 +291,12 @@ def _aggregate_text(figures: list[Figure], slots: Slots) -> str:
 
 
 def _neighbour_text(
-    assistant: Assistant, figures: list[Figure], neighbour: str, column: str, citations: list[Citation]
+    store: Store, figures: list[Figure], neighbour: str, column: str, citations: list[Citation]
 ) -> str:
-    from assistant.lexicon import Quantity
-
     q = Quantity("表三", neighbour, table3_path(neighbour).split(" / ")[-1])
     bits = []
     for fig in figures:
-        other = figure(fig.document, assistant.store.catalog.facts(fig.document.doc_id), q, column, "")
+        other = figure(fig.document, store.catalog.facts(fig.document.doc_id), q, column, "")
         if other is None or other.value is None:
             continue
         citations.append(
@@ -276,7 +326,7 @@ def _missing_years_text(agencies: list[str], years: list[int], reports: list[Doc
 # --------------------------------------------------------------------------- consistency checks
 
 
-def _check_answer(assistant: Assistant, reports: list[Document], slots: Slots, evidence: Evidence) -> Answer:
+def _check_answer(store: Store, reports: list[Document], slots: Slots, evidence: Evidence) -> Answer:
     docs = _latest_per_agency_year(
         [
             d
@@ -291,16 +341,16 @@ def _check_answer(assistant: Assistant, reports: list[Document], slots: Slots, e
     lines: list[str] = []
     citations: list[Citation] = []
     for doc in docs:
-        checks = assistant.store.catalog.checks(doc.doc_id)
+        checks = store.catalog.checks(doc.doc_id)
         failed = [c for c in checks if not c.ok]
-        problems = assistant.store.catalog.problems(doc.doc_id)
+        problems = store.catalog.problems(doc.doc_id)
         if not failed and not problems:
             lines.append(
                 f"{_who(doc)}{doc.year}年报告：表三、表四的勾稽关系和总计核对无误（共核对{len(checks)}项）。"
             )
             continue
         for check in failed:
-            facts = assistant.store.catalog.facts(doc.doc_id, "表三" if check.rule != "表四总计" else "表四")
+            facts = store.catalog.facts(doc.doc_id, "表三" if check.rule != "表四总计" else "表四")
             quote = _check_quote(check.rule, facts)
             citations.append(
                 Citation(source=doc.source, title=doc.title, section=f"核对：{check.row}", quote=quote)
@@ -331,183 +381,147 @@ def _check_quote(rule: str, facts: list) -> str:
 # --------------------------------------------------------------------------- retrieval
 
 
-def _retrieval_answer(assistant: Assistant, slots: Slots, evidence: Evidence) -> Answer:
-    store = assistant.store
-    question = evidence.question
-    k = assistant.settings.top_k
+_ABOUT_REPORTS = re.compile(r"年报|年度报告|工作报告|报告里|报告中|annual\s+report", re.I)
+
+
+def _search_filters(slots: Slots, question: str) -> list[SearchFilter]:
+    """Where to look: the named agencies (and years); else the rules, and then everything only when
+    the question names a year or the reports (a report's narrative does not answer 「怎么申请低保」)."""
     years = slots.years if slots.agencies else []
     if slots.agencies or years:
-        filters = [SearchFilter(agencies=slots.agencies, years=years)]
-    else:
-        # Questions that name no agency are about the rules first, then about anything.
-        filters = [SearchFilter(kinds=["regulation"]), SearchFilter()]
-    terms = question_terms(question, slots)
-    weights = store_idf(store, terms)
-    defined = defined_term(question)
-    best: list[tuple[float, Chunk, list[str]]] = []
-    for flt in filters:
-        # A wider pool than shown: relevance re-ranks it, then the best k are kept as sources.
-        hits = store.hybrid_search(question, flt, max(20, 4 * k))
-        scored = []
-        for rank, (chunk, _score) in enumerate(hits):
-            rel = relevance(terms, chunk, weights)
-            # The regulation's own articles come before notices that restate them,
-            # and for "什么是X" the passage that defines X comes first.
-            primary = 0.05 if chunk.chunk_type == "article" else 0.0
-            if defined and re.search(
-                rf"{re.escape(defined)}[，,]?(是指|指的是)|所称{re.escape(defined)}", chunk.text
-            ):
-                primary += 0.1
-            scored.append((rel + primary - 0.01 * rank, chunk, best_passage(terms, chunk.text, weights)))
-        scored.sort(key=lambda x: -x[0])
-        if scored and scored[0][0] >= RELEVANCE_THRESHOLD:
-            best = scored
-            break
-    if not best:
+        return [SearchFilter(agencies=slots.agencies, years=years)]
+    filters = [SearchFilter(kinds=["regulation"])]
+    if slots.years or _ABOUT_REPORTS.search(question):
+        filters.append(SearchFilter())
+    return filters
+
+
+def _ranked(
+    store: Store, question: str, flt: SearchFilter, k: int, terms: list[str], extra: tuple[str, ...]
+) -> tuple[list[Candidate], Signals]:
+    """The passages of one search in re-ranked order, and the signals of the best one."""
+    weights = store.term_weights(terms)
+    total = sum(weights.get(t, 1.0) for t in terms) or 1.0
+
+    def bonus(text: str) -> float:
+        return 0.1 * sum(weights.get(t, 1.0) * found_in(t, text) for t in terms) / total
+
+    found = store.retrieve(question, flt, max(20, 4 * k), extra, bonus)
+    floor = min(found.dense.values(), default=0.0)
+    candidates = [
+        Candidate(
+            chunk=chunk,
+            rank=rank,
+            coverage=relevance(terms, chunk, weights),
+            dense=found.dense.get(chunk.chunk_id, floor),
+            wording=found.wording[chunk.chunk_id][0] if chunk.chunk_id in found.wording else 0.0,
+            wording_match=_wording_match(terms, weights, found.wording.get(chunk.chunk_id)),
+        )
+        for rank, chunk in enumerate(found.chunks)
+    ]
+    defined, counter = defined_term(question), asked_counter(question)
+    for cand in candidates:
+        cand.score = rerank_score(cand, found.dense_mean, defined, counter)
+    candidates.sort(key=lambda c: -c.score)
+    scope = "agency" if flt.agencies else "rules" if flt.kinds == ["regulation"] else "all"
+    if not candidates:
+        return [], Signals(english=is_english(question), scope=scope)
+    top = candidates[0]
+    hit = found.wording.get(top.chunk.chunk_id)
+    rarest = rarest_term(terms, weights)
+    held = f"{top.chunk.section} {top.chunk.text} {hit[1].question if hit else ''}"
+    signals = Signals(
+        coverage=top.coverage,
+        dense=top.dense,
+        dense_gap=top.dense - found.dense_mean,
+        wording=top.wording,
+        rare=found_in(rarest, held) if rarest else 1.0,
+        scope=scope,
+        english=is_english(question),
+    )
+    return candidates, signals
+
+
+def _wording_match(terms: list[str], weights: dict[str, float], hit: tuple[float, Wording] | None) -> float:
+    """IDF-weighted share of the question's words that the closest wording holds: tells apart
+    wordings the embedder finds alike (「哪些信息应当公开」 / 「哪些信息不予公开」)."""
+    if hit is None or not terms:
+        return 0.0
+    text = hit[1].question
+    total = sum(weights.get(t, 1.0) for t in terms)
+    return sum(weights.get(t, 1.0) * found_in(t, text) for t in terms) / total if total else 0.0
+
+
+def _citation(chunk: Chunk) -> Citation:
+    return Citation(source=chunk.source, title=chunk.title, section=chunk.section, quote=chunk.text)
+
+
+def _retrieval_answer(ctx: Context, slots: Slots, evidence: Evidence) -> Answer:
+    """The best passage's sentences, when the calibrated evidence admits it; else not_found (and
+    an LLM, if configured, still sees the passages)."""
+    question = evidence.question
+    english = is_english(question)
+    extra = tuple(glossary.chinese_terms(question)) if english else ()
+    table = ctx.store.agency_aliases()
+    names = [alias for agency in slots.agencies for alias in table.get(agency) or agency_aliases(agency)]
+    terms = question_terms(question, names, extra)
+    chosen: tuple[Answer, list[Citation]] | None = None
+    fallback: list[Candidate] = []
+    for flt in _search_filters(slots, question):
+        candidates, signals = _ranked(ctx.store, question, flt, ctx.top_k, terms, extra)
+        fallback = fallback or candidates
+        if not candidates:
+            continue
+        if ctx.explore:  # calibration: every search is a trial, answered with the gate open
+            evidence.trials.append((signals, _compose(ctx, candidates, terms, question)[0]))
+        if chosen is None and ctx.thresholds.admits(signals):
+            evidence.signals = signals
+            chosen = _compose(ctx, candidates, terms, question)
+            if not ctx.explore:
+                break
+        elif chosen is None:
+            evidence.signals = signals
+    if chosen is None:
         evidence.path = "not_found"
+        evidence.refused_by_gate = bool(fallback)
+        evidence.citations = [_citation(c.chunk) for c in fallback[: ctx.top_k]]
         return _not_found()
     evidence.path = "retrieval"
-    top = best[0]
+    answer, evidence.citations = chosen
+    return answer
+
+
+def _compose(
+    ctx: Context, candidates: list[Candidate], terms: list[str], question: str
+) -> tuple[Answer, list[Citation]]:
+    """The extractive answer from re-ranked passages, and the numbered sources an LLM would see."""
+    top = candidates[0]
     chosen = [top]
-    for cand in best[1:]:
-        if cand[1].chunk_id != top[1].chunk_id and cand[0] >= max(0.7, 0.95 * top[0]):
+    for cand in candidates[1:]:
+        if cand.chunk.chunk_id != top.chunk.chunk_id and cand.score >= max(0.7, 0.95 * top.score):
             chosen.append(cand)
             break
-    citations = [
-        Citation(source=c.source, title=c.title, section=c.section, quote=c.text) for _, c, _ in chosen
-    ]
+    citations = [_citation(c.chunk) for c in chosen]
+    shown = {c.chunk.chunk_id for c in chosen}
     # Numbered sources for an LLM: the chosen passages first, then the rest of what was retrieved.
-    evidence.citations = citations + [
-        Citation(source=c.source, title=c.title, section=c.section, quote=c.text)
-        for _, c, _ in best[len(chosen) : k]
-        if c.chunk_id not in {x[1].chunk_id for x in chosen}
+    sources = citations + [
+        _citation(c.chunk) for c in candidates[len(chosen) : ctx.top_k] if c.chunk.chunk_id not in shown
     ]
+    weights = ctx.store.term_weights(terms)
+    counter = asked_counter(question)
     parts = []
-    for i, (_, chunk, sentences) in enumerate(chosen, start=1):
-        quote = "".join(sentences) or chunk.text[:200]
+    for i, cand in enumerate(chosen, start=1):
+        chunk = cand.chunk
+        quote = "".join(best_passage(terms, chunk.text, weights, counter=counter)) or chunk.text[:200]
         if chunk.chunk_type == "article" and len(chunk.text) <= 350:
             quote = chunk.text.replace("\n", "")  # an article is quoted whole when it is short
         parts.append(f"根据《{chunk.title}》“{chunk.section}”：{quote}[{i}]")
+    if distinct_numbers("\n".join(parts)) > MAX_ANSWER_NUMBERS and len(parts) > 1:
+        parts, citations = parts[:1], citations[:1]
     text = "\n".join(parts)
-    if _distinct_numbers(text) > MAX_ANSWER_NUMBERS and len(parts) > 1:
-        text = parts[0]
-        citations = citations[:1]
-    return Answer(status="answered", answer=text, citations=citations)
-
-
-_QUESTION_WORDS = re.compile(
-    r"多少|几次|几个|几件|几起|是谁|哪些|哪个|哪一|什么|怎么|怎样|如何|是否|吗|呢|请问|有没有|能不能|可不可以|"
-    r"how\s*many|how\s*much|what|which|who|when|does|did|is|are"
-)
-
-
-_DEFINITION = re.compile(r"^(?:什么是|何为|何谓)(.{2,12}?)[？?]?$|^(.{2,12}?)(?:是什么|指什么|的定义|的含义)")
-
-
-def defined_term(question: str) -> str | None:
-    """'什么是政府信息？' → '政府信息'."""
-    m = _DEFINITION.search(question.strip().rstrip("？?。"))
-    return (m.group(1) or m.group(2)).strip() if m else None
-
-
-def question_terms(question: str, slots: Slots) -> list[str]:
-    """Content words of a question: tokens less agency names, years and question words."""
-    text = question
-    for agency in slots.agencies:
-        for alias in agency_aliases(agency):
-            text = text.replace(alias, " ")
-    text = re.sub(r"(19|20)\d{2}\s*年?度?", " ", text)
-    text = _QUESTION_WORDS.sub(" ", text)
-    terms = [t for t in tokenize(text) if len(t) >= 2 or re.match(r"[A-Za-z0-9]", t)]
-    # Search mode yields sub-words too; keep the longest forms and let found() give partial credit.
-    longest = [t for t in terms if not any(t != o and t in o for o in terms)]
-    return list(dict.fromkeys(longest))
-
-
-def store_idf(store, terms: list[str]) -> dict[str, float]:
-    index, chunks = store._bm25_index()
-    n = max(1, len(chunks))
-    weights: dict[str, float] = {}
-    for term in terms:
-        df = sum(1 for c in chunks if term in c.text) if n <= 20000 else 1
-        weights[term] = math.log(1 + n / (df + 0.5))
-    return weights
-
-
-# Everyday words and the words the documents use for the same thing.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "交费": ("收费", "费用", "缴纳"),
-    "缴费": ("收费", "费用", "缴纳"),
-    "付费": ("收费", "费用"),
-    "花钱": ("收费", "费用"),
-    "收钱": ("收费", "费用"),
-    "拒绝": ("不予公开",),
-    "多久": ("期限", "日内"),
-    "时限": ("期限", "日内"),
-    "电话": ("电话", "联系方式"),
-    "负责人": ("组长", "负责"),
-    "口头": ("口头",),
-    "网上": ("互联网", "网站", "数据电文"),
-}
-
-
-def found(term: str, text: str) -> float:
-    if term in text:
-        return 1.0
-    if any(alt in text for alt in SYNONYMS.get(term, ())):
-        return 1.0
-    if len(term) >= 3 and re.match(r"[\u4e00-\u9fff]", term):
-        grams = [term[i : i + 2] for i in range(len(term) - 1)]
-        return sum(1 for g in grams if g in text) / len(grams) * 0.8
-    return 0.0
-
-
-def relevance(terms: list[str], chunk: Chunk, weights: dict[str, float]) -> float:
-    """IDF-weighted share of the question's content words that the passage holds."""
-    if not terms:
-        return 0.0
-    text = f"{chunk.section} {chunk.text}"
-    total = sum(weights.get(t, 1.0) for t in terms)
-    return sum(weights.get(t, 1.0) * found(t, text) for t in terms) / total if total else 0.0
-
-
-def best_passage(terms: list[str], text: str, weights: dict[str, float], max_chars: int = 260) -> list[str]:
-    """The sentence(s) of a passage that hold the question's words best, in reading order."""
-    sentences = split_sentences(text)
-    if not sentences:
-        return []
-
-    def score(sentence: str) -> float:
-        total = sum(weights.get(t, 1.0) for t in terms) or 1.0
-        return sum(weights.get(t, 1.0) * found(t, sentence) for t in terms) / total
-
-    ranked = sorted(range(len(sentences)), key=lambda i: (-score(sentences[i]), i))
-    chosen = [ranked[0]]
-    used = len(sentences[ranked[0]])
-    for i in ranked[1:3]:
-        if score(sentences[i]) <= 0 or used + len(sentences[i]) > max_chars:
-            continue
-        trial = "".join(sentences[j] for j in sorted(chosen + [i]))
-        if _distinct_numbers(trial) > MAX_ANSWER_NUMBERS:
-            continue
-        chosen.append(i)
-        used += len(sentences[i])
-    picked = [sentences[i] for i in sorted(chosen)]
-    if _distinct_numbers("".join(picked)) > MAX_ANSWER_NUMBERS:
-        picked = [_clause_window(picked[0], terms)]
-    return picked
-
-
-def _clause_window(sentence: str, terms: list[str]) -> str:
-    """Cut an overlong sentence to the clauses around the question's words."""
-    clauses = re.split(r"(?<=[，,、])", sentence)
-    hits = [i for i, c in enumerate(clauses) if any(t in c for t in terms)] or [0]
-    lo, hi = max(0, hits[0] - 1), min(len(clauses), hits[0] + 2)
-    return "".join(clauses[lo:hi]).rstrip("，,、") + "……"
-
-
-def _distinct_numbers(text: str) -> int:
-    return len({n for n in numbers_in(text) if not is_year(n)})
+    if is_english(question):
+        text = glossary.english_lead(top.chunk) + "\n" + text
+    return Answer(status="answered", answer=text, citations=citations), sources
 
 
 def _not_found(reason: str = "") -> Answer:

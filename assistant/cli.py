@@ -86,10 +86,32 @@ def _print_answer(answer, as_json: bool) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.evaluate import run_eval
+    from assistant.evaluate import format_classes, load_questions, run_eval
 
     report = run_eval(_assistant(args), Path(args.file))
     print(report.format())
+    classes = format_classes(report, load_questions(Path(args.file)))
+    if classes:
+        print(classes)
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Pick the answerability thresholds on question sets (gate open, every search a trial)."""
+    from dataclasses import asdict, replace
+
+    from assistant.answerability import DEFAULT_PATH, OPEN, calibrate, save_thresholds
+    from assistant.evaluate import load_questions, observe
+
+    assistant = _assistant(args)
+    items = [item for f in args.files for item in load_questions(Path(f))]
+    ctx = replace(assistant.context(), thresholds=OPEN, explore=True)
+    observations = observe(ctx, items)
+    note = "calibrated by `gongkai calibrate` on " + ", ".join(Path(f).name for f in args.files)
+    thresholds = calibrate(observations, note=note)
+    print(json.dumps(asdict(thresholds), ensure_ascii=False, indent=2))
+    if args.write:
+        save_thresholds(thresholds, Path(args.write) if args.write != "-" else DEFAULT_PATH)
     return 0
 
 
@@ -164,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--data-dir")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="pick the answerability thresholds on question sets")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--data-dir")
+    p.add_argument("--write", nargs="?", const="-", help="save them (default: data/answerability.json)")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("list", help="list ingested documents")
     p.add_argument("--data-dir")

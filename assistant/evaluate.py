@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.answerability import Observation
 from assistant.text import is_year
 from assistant.types import Answer
 
@@ -110,6 +111,17 @@ class EvalReport:
         r = self.refusals
         return sum(g.status_ok for g in r) / len(r) if r else 1.0
 
+    def by_class(self, classes: dict[str, str]) -> dict[str, tuple[int, float, float]]:
+        """{class: (questions, answer accuracy, evidence accuracy)}, refusals counted as right when
+        refused; `classes` maps question id → class (the set's optional "class" field)."""
+        out: dict[str, tuple[int, float, float]] = {}
+        for name in sorted(set(classes.values())):
+            grades = [g for g in self.grades if classes.get(g.id) == name]
+            ok = [g.status_ok and g.answer_ok for g in grades]
+            ev = [g.status_ok and g.evidence_ok for g in grades]
+            out[name] = (len(grades), sum(ok) / len(grades), sum(ev) / len(grades))
+        return out
+
     def format(self) -> str:
         lines = []
         for g in self.grades:
@@ -131,6 +143,34 @@ class EvalReport:
 
 def load_questions(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def format_classes(report: EvalReport, items: list[dict]) -> str:
+    """One line per class of the set: questions, answer and evidence accuracy."""
+    classes = {item.get("id", ""): item["class"] for item in items if item.get("class")}
+    if not classes:
+        return ""
+    rows = [
+        f"  {name:<14} {n:>4}  answer {a:.3f}  evidence {e:.3f}"
+        for name, (n, a, e) in report.by_class(classes).items()
+    ]
+    return "by class:\n" + "\n".join(rows)
+
+
+def observe(ctx, items: list[dict]) -> list[Observation]:
+    """Run each question with the gates open (ctx.thresholds = OPEN, ctx.explore = True); every
+    search of a question decided by retrieval is one observation for
+    :func:`assistant.answerability.calibrate`."""
+    from assistant.answer import offline_answer
+
+    out = []
+    for item in items:
+        _, evidence = offline_answer(ctx, item["question"], item.get("history") or [])
+        answerable = item.get("expect", {}).get("status") != "not_found"
+        for signals, answer in evidence.trials:  # none: facts, a check or a missing report decided
+            g = grade(item, answer)
+            out.append(Observation(signals, answerable, bool(g.status_ok and g.answer_ok and g.evidence_ok)))
+    return out
 
 
 def run_eval(assistant, path: Path) -> EvalReport:

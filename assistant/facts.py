@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.lexicon import Quantity, table2_column_words
+from assistant.lexicon import COLUMN_GROUPS, Quantity, table2_column_words
 from ingest.checks import result_leaves
 from ingest.report import format_number
 from ingest.template import APPLICANT_COLUMNS, TABLE3_BY_KEY, table3_children, table3_path
@@ -54,8 +54,25 @@ def _row_facts(facts: list[Fact], table: str, key: str) -> dict[str, Fact]:
     return {f.column: f for f in facts if f.table == table and f.row_key == key}
 
 
+def column_parts(column: str) -> tuple[str, ...]:
+    """The published columns a (possibly composite) column adds up: '商业企业+法律服务机构', 法人或其他组织."""
+    if column in COLUMN_GROUPS:
+        return COLUMN_GROUPS[column]
+    return tuple(column.split("+")) if "+" in column else (column,)
+
+
 def _cell(row: dict[str, Fact], column: str) -> tuple[float | None, str]:
-    """A cell's value; a blank 总计 is computed from the applicant columns when they are all filled."""
+    """A cell's value; a blank 总计 is computed from the applicant columns when they are all filled;
+    a group of columns is the sum of its filled cells (blank when all are blank)."""
+    parts = column_parts(column)
+    if len(parts) > 1:
+        filled = {c: row[c].value for c in parts if c in row and row[c].value is not None}
+        blanks = [c for c in parts if c not in filled]
+        if not filled:
+            return None, ""
+        each = "、".join(f"{c}{format_number(v)}件" for c, v in filled.items())  # type: ignore[arg-type]
+        how = f"{each}，{len(parts)}栏相加"
+        return sum(filled.values()), how + (f"，其中{'、'.join(blanks)}空白未计" if blanks else "")  # type: ignore[arg-type]
     fact = row.get(column)
     if fact is not None and fact.value is not None:
         return fact.value, ""
@@ -171,6 +188,11 @@ def figure_quote(fig: Figure) -> str:
         return quote
     lines = []
     for path, row in fig.rows:
-        cell = next((f for f in row if f.column == fig.column), None)
-        lines.append(f"{path.split(' / ')[-1]} {fig.column} {cell.raw if cell and cell.raw else '（空白）'}")
+        if len(column_parts(fig.column)) > 1:
+            value, _ = _cell({f.column: f for f in row}, fig.column)
+            shown = format_number(value) if value is not None else "（空白）"
+        else:
+            cell = next((f for f in row if f.column == fig.column), None)
+            shown = cell.raw if cell and cell.raw else "（空白）"
+        lines.append(f"{path.split(' / ')[-1]} {fig.column} {shown}")
     return "；".join(lines) + f"；{fig.how}：{fig.text}"

@@ -75,7 +75,7 @@ QUANTITIES: list[tuple[str, Quantity]] = [
         Quantity("表三", "三.7", "本年度办理结果总计"),
     ),
     (
-        r"新收|收到|受理|接到|申请数量|申请量|多少.*申请|申请了?(多少|几)|applications?.*(receiv|get|got)|receiv.*applications?|how\s*many\s*applications",
+        r"新收|收到|受理|接到|申请数量|申请量|多少.*申请|申请了?(多少|几)|申请(有|共有|一共有|总共有)(多少|几)|applications?.*(receiv|get|got)|receiv.*applications?|how\s*many\s*applications",
         Quantity("表三", "一", "新收政府信息公开申请"),
     ),
     # 表四
@@ -96,8 +96,15 @@ QUANTITIES: list[tuple[str, Quantity]] = [
     (r"政府集中采购|采购", Quantity("表二", "政府集中采购", "政府集中采购", item="9")),
 ]
 
-# 表三 applicant columns.
+# 表三 applicant columns; 法人或其他组织 is the group of the five columns after 自然人.
+COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
+    "法人或其他组织": ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"),
+}
 COLUMNS: list[tuple[str, str]] = [
+    (
+        r"法人或其他组织|法人和其他组织|legal\s*persons?\s*(and|or)\s*other\s*organi[sz]ations?",
+        "法人或其他组织",
+    ),
     (r"自然人|个人|公民|群众|natural\s*person|individual|citizen", "自然人"),
     (r"商业企业|企业|公司|business|compan", "商业企业"),
     (r"科研机构|科研|research", "科研机构"),
@@ -141,11 +148,14 @@ def find_quantity(question: str) -> Quantity | None:
 
 
 def find_column(question: str, table: str) -> str | None:
+    """The column a question names; for table 3 several named columns join with '+'
+    (「企业和律所提出的」 → '商业企业+法律服务机构'), summed by assistant.facts."""
     text = normalize_question(question)
     if table == "表三":
-        for pattern, column in COLUMNS:
-            if re.search(pattern, text):
-                return column
+        named = [column for pattern, column in COLUMNS if re.search(pattern, text)]
+        if "法人或其他组织" in named:
+            return "法人或其他组织"
+        return "+".join(dict.fromkeys(named)) or None
     if table == "表四":
         for pattern, column in TABLE4_COLUMNS:
             if re.search(pattern, text):

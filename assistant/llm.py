@@ -29,10 +29,9 @@ from prompts import REFUSAL
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
-    from assistant.answer import Evidence
     from assistant.config import Settings
     from assistant.facts import Figure
-    from assistant.service import Assistant
+    from assistant.types import Evidence
 
 log = logging.getLogger(__name__)
 
@@ -379,6 +378,9 @@ def question_for_model(model: BaseChatModel, evidence: Evidence, history: Sequen
 def _final_answer(raw: str, evidence: Evidence, offline: Answer) -> Answer:
     question = " ".join(dict.fromkeys([_asked(evidence), evidence.question]))
     checked, reason = review_llm_answer(raw, evidence.citations, question, evidence.figures)
+    if checked is None and offline.status == "not_found":
+        log.info("LLM answer not used (%s); the documents do not hold the answer", reason)
+        return offline
     if checked is None:
         log.warning("LLM answer rejected, showing the offline answer: %s", reason)
         return offline
@@ -387,9 +389,8 @@ def _final_answer(raw: str, evidence: Evidence, offline: Answer) -> Answer:
     return Answer(status="answered", answer=checked.text, citations=checked.citations)
 
 
-def llm_answer(assistant: Assistant, evidence: Evidence, offline: Answer, history: Sequence[dict]) -> Answer:
+def llm_answer(model: BaseChatModel, evidence: Evidence, offline: Answer, history: Sequence[dict]) -> Answer:
     """The model's answer from the numbered sources when it is grounded, else the offline answer."""
-    model = assistant.llm
     try:
         question = question_for_model(model, evidence, history)
         raw = message_text(model.invoke(build_messages(evidence, question, history)))
@@ -402,14 +403,13 @@ def llm_answer(assistant: Assistant, evidence: Evidence, offline: Answer, histor
 
 
 def llm_stream(
-    assistant: Assistant, evidence: Evidence, offline: Answer, history: Sequence[dict]
+    model: BaseChatModel, evidence: Evidence, offline: Answer, history: Sequence[dict]
 ) -> Iterator[str | Answer]:
     """Yield the model's text pieces as they arrive, then the checked final Answer (or the offline one).
 
     The final Answer replaces the streamed text: it may be the offline answer when the model's
     text did not pass the checks, or the offline answer with UNAVAILABLE_NOTE on an error.
     """
-    model = assistant.llm
     pieces: list[str] = []
     try:
         question = question_for_model(model, evidence, history)

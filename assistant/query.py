@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
+from assistant.glossary import chinese_terms
 from assistant.lexicon import Quantity, find_column, find_quantity, normalize_question
-from ingest.classify import agency_aliases, arabic_years, pinyin_aliases
+from ingest.classify import agency_aliases, arabic_years
 
 _YEAR = r"((?:19|20)\d{2})"
 _RANGE = re.compile(_YEAR + r"\s*年?\s*(?:到|至|—|–|-|~|～|to)\s*" + _YEAR)
@@ -79,6 +81,15 @@ _CHECK = re.compile(
 )
 
 
+# Questions about who, why or what a case was about: a count from the tables does not answer them.
+_NOT_A_COUNT = re.compile(r"是谁|哪些人|什么人|什么事|什么内容|为什么|原因|怎么回事|\bwho\b|\bwhy\b")
+
+
+def asks_for_count(question: str) -> bool:
+    """False for 「那12件行政诉讼的原告都是谁」: who, why or what about, not how many."""
+    return not _NOT_A_COUNT.search(question.lower())
+
+
 @dataclass
 class Slots:
     agencies: list[str] = field(default_factory=list)  # canonical agency names (as ingested)
@@ -91,7 +102,19 @@ class Slots:
     carried: list[str] = field(default_factory=list)  # which slots came from the history
 
 
-def parse_years(question: str) -> list[int]:
+_RELATIVE_YEARS = {"去年": 0, "上一年": 0, "上年度": 0, "last year": 0, "前年": 1, "the year before last": 1}
+
+
+def relative_years(question: str, latest: int | None) -> list[int]:
+    """「去年」 is the year of the latest report held (reports come out the year after), 「前年」 the one before."""
+    if latest is None:
+        return []
+    text = question.lower()
+    return [latest - back for word, back in _RELATIVE_YEARS.items() if word in text]
+
+
+def parse_years(question: str, latest: int | None = None) -> list[int]:
+    """Years a question names, in order: 2022, 二〇二二年, ranges (2019到2021), and relative years."""
     question = arabic_years(question)
     m = _RANGE.search(question)
     if m:
@@ -99,21 +122,148 @@ def parse_years(question: str) -> list[int]:
         if a <= b and b - a <= 30:
             return list(range(a, b + 1))
     years = [int(y) for y in re.findall(r"(?<!\d)" + _YEAR + r"(?!\d)", question)]
+    if not years:
+        years = relative_years(question, latest)
     return sorted(set(years), key=years.index)
 
 
-def match_agencies(question: str, agencies: list[str]) -> tuple[list[str], str | None]:
+def _without_dates(question: str) -> str:
+    """The question with years and dates blanked, so 「2019年XX市」 does not read as a place 「年XX市」."""
+    text = arabic_years(question)
+    text = re.sub(r"\d+\s*(?:年度|年|月|日|号)?", " ", text)
+    return re.sub(r"(去年|前年|今年|明年|上一?年度?|本年度?)", " ", text)
+
+
+_UNIT_SUFFIX = re.compile(
+    r"(人民政府|政府|管委会|管理委员会|管理局|办公室|办公厅|综合实验区|实验区|片区|街道|局|乡|镇|县|区|市|省)+$"
+)
+
+
+@lru_cache(maxsize=1024)
+def _roman_names(aliases: tuple[str, ...]) -> tuple[str, ...]:
+    """Romanized names for English questions: each alias and its name without the unit or organ
+    word (君山片区管理局 → junshan, 小岔乡 → xiaocha); only forms of 6+ letters, so that short
+    syllables never match ordinary English words."""
+    from pypinyin import lazy_pinyin
+
+    out: set[str] = set()
+    for alias in aliases:
+        for form in {alias, _UNIT_SUFFIX.sub("", alias)}:
+            if re.fullmatch(r"[\u4e00-\u9fff]{2,}", form):
+                roman = "".join(lazy_pinyin(form)).lower()
+                if len(roman) >= 6:
+                    out.add(roman)
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+# A department named right after a known agency: 「平潭综合实验区公安局」 is not 平潭综合实验区.
+_DEPARTMENT = re.compile(r"^[\u4e00-\u9fff]{1,8}?(?:局|委员会|办公厅|中心|大队|支队)")
+_NOT_DEPARTMENTS = re.compile(r"^(?:人民政府|政府|管委会|管理委员会|办公室|政府办|党工委)")
+
+
+def _sub_agency(
+    text: str, spans: dict[str, list[tuple[int, int]]], table: dict[str, list[str]]
+) -> tuple[str | None, str | None]:
+    """A department named right after a matched agency: (the held agency it abbreviates, None) —
+    「平潭资源生态局」 for 平潭综合实验区自然资源与生态环境局 — or (None, the unknown department) —
+    「平潭综合实验区交通与建设局」 when only 平潭综合实验区 is held; (None, None) when there is none."""
+    for agency, agency_spans in spans.items():
+        for start, end in agency_spans:
+            rest = text[end:]
+            m = None if _NOT_DEPARTMENTS.match(rest) else _DEPARTMENT.match(rest)
+            if m is None:
+                continue
+            name = text[start:end] + m.group(0)
+            if any(
+                name in alias or alias.startswith(name) for aliases in table.values() for alias in aliases
+            ):
+                continue
+            held = _abbreviated(m.group(0), agency, table)
+            return (held, None) if held else (None, name)
+    return None, None
+
+
+def _abbreviated(department: str, parent: str, table: dict[str, list[str]]) -> str | None:
+    """The held agency under `parent` whose own name holds every character of `department`
+    (资源生态局 → 自然资源与生态环境局), when exactly one does."""
+    chars = set(department)
+    found = [
+        other
+        for other in table
+        if other != parent and other.startswith(parent) and chars <= set(other[len(parent) :])
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+_ENGLISH_WORDS = set(
+    "how what when where which who why whose is are was were do does did can could may must should will "
+    "would has have had under in according the a an by for if on at among as of to from with and or but "
+    "regulation regulations disclosure government information article chapter annual report format notice "
+    "i covid wechat chinese english people's congress state council general office january february march "
+    "april may june july august september october november december".split()
+)
+
+
+def _english_place(question: str) -> str | None:
+    """A capitalized name in an English question (not a sentence's first word, not a common word): a
+    place or agency the question names, e.g. 'Shanghai Pudong'. None for Chinese questions."""
+    latin = sum(ch.isascii() and ch.isalpha() for ch in question)
+    if latin < 3 * sum("\u4e00" <= ch <= "\u9fff" for ch in question) + 8:
+        return None
+    text = question.strip()
+    for m in re.finditer(r"\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*", text):
+        if m.start() == 0 or re.search(r"[.?!:]\s*$", text[: m.start()]):
+            continue  # a sentence's first word
+        words = [w for w in m.group(0).split() if w.lower() not in _ENGLISH_WORDS]
+        if words:
+            return " ".join(words)
+    return None
+
+
+def _english_departments(question: str, found: list[str], table: dict[str, list[str]]) -> list[str]:
+    """In an English question, 'Pingtan Natural Resources and Ecological Environment Bureau' names
+    the department of Pingtan whose Chinese name holds the glossary terms the question uses in English
+    (自然资源, 生态环境), not the government of Pingtan: the department replaces its parent."""
+    if not found or re.search(r"[\u4e00-\u9fff]", question):
+        return found
+    words = set(chinese_terms(question))
+    out = []
+    for agency in found:
+        best, best_hits = agency, 0
+        for other in table:
+            if other == agency or not other.startswith(agency):
+                continue
+            hits = len({zh for zh in words if len(zh) >= 2 and zh in other[len(agency) :]})
+            if hits > best_hits:
+                best, best_hits = other, hits
+        out.append(best)
+    return list(dict.fromkeys(out))
+
+
+def _names(place: str, alias: str) -> bool:
+    """Whether a place named in a question is that agency: the alias itself, inside it as its own
+    unit (小岔乡 in 彭阳县小岔乡), or with its government word (洪泽区 for 洪泽区人民政府); a parent
+    region alone (彭阳县 of 彭阳县小岔乡) is another agency."""
+    if place == alias or alias in place:
+        return True
+    if alias.startswith(place):
+        return bool(re.fullmatch(r"(人民政府|政府|管委会|管理委员会|党工委管委会)?", alias[len(place) :]))
+    return place in alias and alias.endswith(place)
+
+
+def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | None]:
     """Ingested agencies the question names (by any alias), and a named place that matches none.
 
     The longest name wins: in 「清河县乌江镇」 the aliases 清河县 (of 清河县人民政府) and 乌江镇 (of
     another county's 乌江镇) stand inside the matched 清河县乌江镇, so they name no agency of their own.
     """
+    table = _alias_table(agencies)
     text = normalize_question(question)
     spans: dict[str, list[tuple[int, int]]] = {}
     matched_spans: list[str] = []
     letters = re.sub(r"[^a-z]", "", text)
-    for agency in agencies:
-        for alias in agency_aliases(agency):  # longest first
+    for agency, aliases in table.items():
+        for alias in aliases:  # longest first
             needle = alias.lower()
             if needle in text:
                 spans[agency] = [
@@ -122,7 +272,7 @@ def match_agencies(question: str, agencies: list[str]) -> tuple[list[str], str |
                 matched_spans.append(alias)
                 break
         else:
-            if any(roman in letters for roman in pinyin_aliases(agency)):
+            if any(roman in letters for roman in _roman_names(tuple(aliases))):
                 spans[agency] = []
     every = [span for agency_spans in spans.values() for span in agency_spans]
 
@@ -134,28 +284,52 @@ def match_agencies(question: str, agencies: list[str]) -> tuple[list[str], str |
         for agency, agency_spans in spans.items()
         if not agency_spans or not all(map(covered, agency_spans))
     ]
-    unknown = None
-    for place in _PLACE.findall(re.sub(r"\d", " ", question)):
+    found = _english_departments(question, found, table)
+    held, sub = _sub_agency(text, {a: spans[a] for a in found if a in spans}, table)
+    if sub is not None:
+        return [], sub
+    if held is not None:
+        found = [held if a == held or table.get(a) and held.startswith(a) else a for a in found]
+        found = list(dict.fromkeys(found))
+    unknown = None if found else _english_place(question)
+    for place in _PLACE.findall(_without_dates(question)):
         place = place.strip()
         if place in _GENERIC_PLACES or any(place in span or span in place for span in matched_spans):
             continue
         if any(place.endswith(g) for g in ("实验区", "开发区", "自治区", "行政区")) and len(place) <= 4:
             continue
-        if not any(place in alias or alias in place for a in agencies for alias in agency_aliases(a)):
+        if not any(_names(place, alias) for aliases in table.values() for alias in aliases):
             unknown = place
             break
     return found, unknown
 
 
-def parse(question: str, agencies: list[str]) -> Slots:
+Agencies = list[str] | dict[str, list[str]]  # canonical names, or canonical name → aliases
+
+
+def _alias_table(agencies: Agencies) -> dict[str, list[str]]:
+    if isinstance(agencies, dict):
+        return {a: sorted(set(aliases) | {a}, key=len, reverse=True) for a, aliases in agencies.items()}
+    return {a: agency_aliases(a) for a in agencies}
+
+
+def with_glossary(question: str) -> str:
+    """An English question with the Chinese terms it names appended (for the lexicon's patterns)."""
+    terms = chinese_terms(question) if not re.search(r"[\u4e00-\u9fff]{4}", question) else []
+    return f"{question} {' '.join(terms)}" if terms else question
+
+
+def parse(question: str, agencies: Agencies, latest: int | None = None) -> Slots:
+    """Slots of one question; `latest` is the year of the newest report held (for 「去年」)."""
     found, unknown = match_agencies(question, agencies)
-    quantity = find_quantity(question)
+    worded = with_glossary(question)
+    quantity = find_quantity(worded)
     slots = Slots(
         agencies=found,
         unknown_place=unknown,
-        years=parse_years(question),
+        years=parse_years(question, latest),
         quantity=quantity,
-        column=find_column(question, quantity.table) if quantity else None,
+        column=find_column(worded, quantity.table) if quantity else None,
         wants_check=bool(_CHECK.search(normalize_question(question))),
     )
     for pattern, name in _AGGREGATE:
@@ -170,15 +344,15 @@ def is_follow_up(question: str, slots: Slots) -> bool:
     return bool(_FOLLOW_UP.search(q)) or (len(q) <= 12 and slots.quantity is None and not slots.wants_check)
 
 
-def with_history(question: str, history: list[dict], agencies: list[str]) -> Slots:
+def with_history(question: str, history: list[dict], agencies: Agencies, latest: int | None = None) -> Slots:
     """Slots of the question, with agency, years and quantity carried over from earlier user turns."""
-    slots = parse(question, agencies)
+    slots = parse(question, agencies, latest)
     previous = [t.get("content", "") for t in history if t.get("role") == "user" and t.get("content")]
     if not previous:
         return slots
     follow_up = is_follow_up(question, slots)
     for earlier in reversed(previous):
-        before = parse(earlier, agencies)
+        before = parse(earlier, agencies, latest)
         if not slots.agencies and before.agencies and (follow_up or slots.quantity or slots.wants_check):
             slots.agencies = before.agencies
             slots.carried.append("agency")

@@ -1,10 +1,12 @@
-"""Retrieval as small pure functions: filters, reciprocal-rank fusion, passage relevance."""
+"""Retrieval as small pure functions: filters, reciprocal-rank fusion, passage relevance, re-ranking."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from assistant.text import bigrams, split_sentences
+from assistant.text import is_year, numbers_in, split_sentences, tokenize
 from ingest.types import Chunk
 
 RRF_K = 60
@@ -56,33 +58,185 @@ def fuse(rankings: list[list[Hit]], weights: list[float] | None = None, k: int =
     return [Hit(cid, s) for cid, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def coverage(question_terms: set[str], text: str, weights: dict[str, float] | None = None) -> float:
-    """Share of the question's content bigrams found in a text (weighted when weights are given)."""
-    if not question_terms:
+def weighted_fusion(rankings: dict[str, list[Hit]], weights: dict[str, float], k: int = RRF_K) -> list[Hit]:
+    """`fuse` over named rankings (dense, sparse, wordings) with a weight per name."""
+    names = [n for n in rankings if rankings[n]]
+    return fuse([rankings[n] for n in names], [weights.get(n, 1.0) for n in names], k)
+
+
+# --------------------------------------------------------------------------- question words
+
+_QUESTION_WORDS = re.compile(
+    r"多少|几次|几个|几件|几起|是谁|哪些|哪个|哪一|什么|怎么|怎样|如何|是否|吗|呢|请问|有没有|能不能|可不可以|"
+    r"\bhow\s*many\b|\bhow\s*much\b|\bwhat\b|\bwhich\b|\bwho\b|\bwhen\b|\bdoes\b|\bdid\b|\bis\b|\bare\b"
+)
+_DEFINITION = re.compile(r"^(?:什么是|何为|何谓)(.{2,12}?)[？?]?$|^(.{2,12}?)(?:是什么|指什么|的定义|的含义)")
+
+
+def defined_term(question: str) -> str | None:
+    """'什么是政府信息？' → '政府信息'."""
+    m = _DEFINITION.search(question.strip().rstrip("？?。"))
+    return (m.group(1) or m.group(2)).strip() if m else None
+
+
+def question_terms(question: str, agency_names: Iterable[str] = (), extra: Iterable[str] = ()) -> list[str]:
+    """Content words of a question: tokens less agency names, years and question words.
+
+    `extra` adds words from elsewhere (the Chinese terms of an English question's glossary entries).
+    """
+    text = question
+    for name in sorted(agency_names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = re.sub(r"(19|20)\d{2}\s*年?度?", " ", text)
+    text = _QUESTION_WORDS.sub(" ", text)
+    terms = [t for t in tokenize(text) if len(t) >= 2 or re.match(r"[A-Za-z0-9]", t)]
+    terms += [t for t in extra if t]
+    # Search mode yields sub-words too; keep the longest forms and let found() give partial credit.
+    longest = [t for t in terms if not any(t != o and t in o for o in terms)]
+    return list(dict.fromkeys(longest))
+
+
+# Everyday words and the words the documents use for the same thing: one signal among several
+# (the common wordings and the embeddings bridge the rest).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "交费": ("收费", "费用", "缴纳"),
+    "缴费": ("收费", "费用", "缴纳"),
+    "付费": ("收费", "费用"),
+    "花钱": ("收费", "费用"),
+    "收钱": ("收费", "费用"),
+    "拒绝": ("不予公开",),
+    "多久": ("期限", "日内"),
+    "时限": ("期限", "日内"),
+    "电话": ("电话", "联系方式"),
+    "邮箱": ("电子邮箱", "邮箱", "mail"),
+    "负责人": ("组长", "负责"),
+    "网上": ("互联网", "网站", "数据电文"),
+}
+
+
+def found(term: str, text: str) -> float:
+    """How far a passage holds one question word: 1 whole (or a synonym), partial bigram credit, else 0."""
+    if term in text:
+        return 1.0
+    if any(alt in text for alt in SYNONYMS.get(term, ())):
+        return 1.0
+    if len(term) >= 3 and re.match(r"[\u4e00-\u9fff]", term):
+        grams = [term[i : i + 2] for i in range(len(term) - 1)]
+        return sum(1 for g in grams if g in text) / len(grams) * 0.8
+    return 0.0
+
+
+def rarest_term(terms: list[str], weights: dict[str, float]) -> str | None:
+    """The question's Chinese content word with the highest IDF (English words never stand in the
+    Chinese passages, so they are not looked for)."""
+    chinese = [t for t in terms if re.search(r"[\u4e00-\u9fff]", t)]
+    return max(chinese, key=lambda t: (weights.get(t, 1.0), len(t)), default=None)
+
+
+def relevance(terms: list[str], chunk: Chunk, weights: dict[str, float]) -> float:
+    """IDF-weighted share of the question's content words that the passage holds (0-1)."""
+    if not terms:
         return 0.0
-    grams = bigrams(text)
-    weights = weights or {}
-    total = sum(weights.get(t, 1.0) for t in question_terms)
-    found = sum(weights.get(t, 1.0) for t in question_terms if t in grams)
-    return found / total if total else 0.0
+    text = f"{chunk.section} {chunk.text}"
+    total = sum(weights.get(t, 1.0) for t in terms)
+    return sum(weights.get(t, 1.0) * found(t, text) for t in terms) / total if total else 0.0
 
 
-def best_sentences(question_terms: set[str], text: str, limit: int = 2, max_chars: int = 220) -> list[str]:
-    """The sentences of a passage that cover the question best, in their original order."""
+def distinct_numbers(text: str) -> int:
+    """How many different numbers (years aside) a text states."""
+    return len({n for n in numbers_in(text) if not is_year(n)})
+
+
+_COUNTERS = "人次|期|篇|次|场|条|个|件|项|家|批|名|人|份|万元|元"
+_ASKED_COUNTER = re.compile(rf"(?:几|多少)({_COUNTERS})")
+_NUMERAL = r"[\d一二三四五六七八九十两百千万〇零]+"
+
+
+def asked_counter(question: str) -> str | None:
+    """The counter word a count question asks for: '公开了几期政府常务会议' → '期'."""
+    m = _ASKED_COUNTER.search(question)
+    return m.group(1) if m else None
+
+
+def states_count(text: str, counter: str | None) -> bool:
+    """Whether a text states a count with that counter word ('7期', '四次')."""
+    return bool(counter) and re.search(rf"{_NUMERAL}\s*{re.escape(counter or '')}", text) is not None
+
+
+def best_passage(
+    terms: list[str],
+    text: str,
+    weights: dict[str, float],
+    max_chars: int = 260,
+    max_numbers: int = 8,
+    counter: str | None = None,
+) -> list[str]:
+    """The sentence(s) of a passage that hold the question's words best, in reading order; for a
+    count question (`counter`), sentences stating such a count come first."""
     sentences = split_sentences(text)
     if not sentences:
         return []
-    scored = [(coverage(question_terms, s), -i, s) for i, s in enumerate(sentences)]
-    scored.sort(reverse=True)
-    chosen: list[tuple[int, str]] = []
-    used = 0
-    for score, neg_i, sentence in scored:
-        if score <= 0 and chosen:
-            break
-        if chosen and used + len(sentence) > max_chars:
+    total = sum(weights.get(t, 1.0) for t in terms) or 1.0
+
+    def score(sentence: str) -> float:
+        words = sum(weights.get(t, 1.0) * found(t, sentence) for t in terms) / total
+        return words + (0.5 if states_count(sentence, counter) else 0.0)
+
+    ranked = sorted(range(len(sentences)), key=lambda i: (-score(sentences[i]), i))
+    chosen = [ranked[0]]
+    used = len(sentences[ranked[0]])
+    for i in ranked[1:3]:
+        if score(sentences[i]) <= 0 or used + len(sentences[i]) > max_chars:
             continue
-        chosen.append((-neg_i, sentence))
-        used += len(sentence)
-        if len(chosen) >= limit:
-            break
-    return [s for _, s in sorted(chosen)]
+        trial = "".join(sentences[j] for j in sorted(chosen + [i]))
+        if distinct_numbers(trial) > max_numbers:
+            continue
+        chosen.append(i)
+        used += len(sentences[i])
+    picked = [sentences[i] for i in sorted(chosen)]
+    if distinct_numbers("".join(picked)) > max_numbers:
+        picked = [clause_window(picked[0], terms)]
+    return picked
+
+
+def clause_window(sentence: str, terms: list[str]) -> str:
+    """Cut an overlong sentence to the clauses around the question's words."""
+    clauses = re.split(r"(?<=[，,、])", sentence)
+    hits = [i for i, c in enumerate(clauses) if any(t in c for t in terms)] or [0]
+    lo, hi = max(0, hits[0] - 1), min(len(clauses), hits[0] + 2)
+    return "".join(clauses[lo:hi]).rstrip("，,、") + "……"
+
+
+# --------------------------------------------------------------------------- re-ranking
+
+
+@dataclass
+class Candidate:
+    """A retrieved passage with what re-ranking knows of it."""
+
+    chunk: Chunk
+    rank: int  # 0-based position in the fused list
+    coverage: float
+    dense: float
+    wording: float
+    wording_match: float = 0.0  # share of the question's words that its closest wording holds
+    score: float = 0.0
+
+
+def rerank_score(
+    cand: Candidate, dense_mean: float, defined: str | None = None, counter: str | None = None
+) -> float:
+    """Order of the passages shown: words held, how far the passage stands out by meaning, a close
+    common wording; the regulation's own articles before notices that restate them, for
+    「什么是X」 the passage that defines X, and for 「几期/多少篇」 a passage stating such a count."""
+    score = cand.coverage + 2.0 * max(0.0, cand.dense - dense_mean)
+    score += 1.5 * max(0.0, cand.wording - 0.85) * (0.5 + cand.wording_match)
+    if cand.chunk.chunk_type == "article":
+        score += 0.05
+    if states_count(cand.chunk.text, counter):
+        score += 0.15
+    if defined and re.search(
+        rf"{re.escape(defined)}[，,]?(是指|指的是)|所称{re.escape(defined)}", cand.chunk.text
+    ):
+        score += 0.1
+    return score - 0.01 * cand.rank

@@ -71,6 +71,7 @@ class Assistant:
         self.store = store or self.settings.get_store()
         self._llm = None
         self._llm_checked = False
+        self._context = None
 
     # ------------------------------------------------------------------ documents
 
@@ -197,6 +198,14 @@ class Assistant:
                 self._llm = None
         return self._llm
 
+    def context(self):
+        """What answering uses: the store, the model, top_k and the calibrated thresholds."""
+        from assistant.answer import Context
+
+        if self._context is None:
+            self._context = Context(store=self.store, llm=self.llm, top_k=self.settings.top_k)
+        return self._context
+
     def ask(
         self,
         question: str,
@@ -207,7 +216,7 @@ class Assistant:
         """Answer one question (with the conversation so far), optionally scoped to an agency/year."""
         from assistant.answer import answer_question
 
-        return answer_question(self, question, history or [], agency=agency, year=year)
+        return answer_question(self.context(), question, history or [], agency=agency, year=year)
 
     def ask_stream(
         self,
@@ -219,7 +228,7 @@ class Assistant:
         """Yield text pieces as they are written, then the final checked Answer."""
         from assistant.answer import stream_answer
 
-        yield from stream_answer(self, question, history or [], agency=agency, year=year)
+        yield from stream_answer(self.context(), question, history or [], agency=agency, year=year)
 
 
 __all__ = ["Assistant", "DraftReport", "IngestResult", "expand_paths"]

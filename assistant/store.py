@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,8 +16,10 @@ import numpy as np
 
 from assistant.catalog import Catalog
 from assistant.embeddings import embedder_name
-from assistant.retrieval import Hit, SearchFilter, fuse
+from assistant.quantities import QuantityIndex, load_glosses
+from assistant.retrieval import Hit, SearchFilter, fuse, weighted_fusion
 from assistant.text import tokenize
+from assistant.wordings import BUNDLED_WORDINGS, Wording, WordingIndex, attach, load_wordings, wording_files
 from ingest.agencies import aliases as name_aliases
 from ingest.agencies import resolve as resolve_agency
 from ingest.pipeline import PARSER_VERSION
@@ -50,6 +55,17 @@ class IngestResult:
     recognition: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Retrieval:
+    """What a search found: the fused best chunks, and per chunk the dense similarity and the
+    closest common wording; `dense_mean` is the mean similarity over the dense candidates."""
+
+    chunks: list[Chunk]
+    dense: dict[str, float]
+    wording: dict[str, tuple[float, Wording]]
+    dense_mean: float
+
+
 class Store:
     """Everything the assistant reads, kept consistent per document."""
 
@@ -64,6 +80,9 @@ class Store:
         self._bm25_generation = -1
         self._bm25_chunks: list[Chunk] = []
         self._live: set[str] = set()
+        self._wordings: WordingIndex | None = None
+        self._quantities: QuantityIndex | None = None
+        self._wordings_generation = -1
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ backends
@@ -354,6 +373,114 @@ class Store:
         by_id = self.catalog.chunks_by_id([h.chunk_id for h in fused])
         return [(by_id[h.chunk_id], h.score) for h in fused if h.chunk_id in by_id]
 
+    def retrieve(
+        self,
+        query: str,
+        flt: SearchFilter,
+        k: int,
+        extra_terms: tuple[str, ...] = (),
+        wording_bonus: Callable[[str], float] | None = None,
+    ) -> Retrieval:
+        """Dense, BM25 and common-wording search over k*10 candidates each, fused by weighted
+        reciprocal rank; the best k chunks with what each search said of them.
+
+        `extra_terms` (e.g. the Chinese terms of an English question) are added to the BM25 query;
+        `wording_bonus` orders wordings of equal meaning by the words they share with the question.
+        """
+        dense = self.dense_search(query, flt, k * 10)
+        sparse_query = " ".join([query, *extra_terms]) if extra_terms else query
+        sparse = self.sparse_search(sparse_query, flt, k * 10)
+        wording_hits = self.wording_search(query, flt, k, wording_bonus)
+        fused = weighted_fusion(
+            {"dense": dense, "sparse": sparse, "wording": [h for h, _ in wording_hits]},
+            {"dense": 1.0, "sparse": 1.0, "wording": 1.0},
+        )[:k]
+        by_id = self.catalog.chunks_by_id([h.chunk_id for h in fused])
+        return Retrieval(
+            chunks=[by_id[h.chunk_id] for h in fused if h.chunk_id in by_id],
+            dense={h.chunk_id: h.score for h in dense},
+            wording={h.chunk_id: (h.score, w) for h, w in wording_hits},
+            dense_mean=float(np.mean([h.score for h in dense])) if dense else 0.0,
+        )
+
+    def wording_search(
+        self, query: str, flt: SearchFilter, k: int, bonus: Callable[[str], float] | None = None
+    ) -> list[tuple[Hit, Wording]]:
+        """Chunks whose common wordings (常见问法) are closest to the question, best first."""
+        index = self._wording_index()
+        if index is None or not len(index):
+            return []
+        return index.search(self._query_vector(query), flt, k, bonus)
+
+    def term_weights(self, terms: list[str]) -> dict[str, float]:
+        """IDF of question words from the BM25 index's document frequencies (no rescan of the chunks).
+
+        A word the index does not hold as one token (a phrase, a rare compound) takes the largest
+        document frequency of its tokens, so it never weighs more than its commonest part.
+        """
+        index, chunks = self._bm25_index()
+        n = max(1, len(chunks))
+        weights: dict[str, float] = {}
+        for term in terms:
+            df = index.document_frequency(term) if index is not None else 0
+            weights[term] = math.log(1 + n / (df + 0.5))
+        return weights
+
+    def _wording_index(self) -> WordingIndex | None:
+        """Wordings attached to live chunks, embedded as queries (cached), rebuilt per catalog generation."""
+        with self._lock:
+            self._bm25_index()
+            if self._wordings_generation == self._bm25_generation:
+                return self._wordings
+            wordings = load_wordings(wording_files(BUNDLED_WORDINGS)) + load_wordings(
+                wording_files(self.data_dir / "wordings"), origin="staff"
+            )
+            pairs = attach(wordings, self._bm25_chunks)
+            vectors = self._embed_queries([w.question for w, _ in pairs])
+            self._wordings = WordingIndex(pairs, np.asarray(vectors, dtype=np.float32))
+            self._wordings_generation = self._bm25_generation
+            return self._wordings
+
+    def common_words(self, share: float) -> set[str]:
+        """Tokens that stand in more than `share` of the live chunks."""
+        index, chunks = self._bm25_index()
+        if index is None:
+            return set()
+        indptr = index.index.scores["indptr"]
+        limit = share * len(chunks)
+        return {
+            t for t, i in index.vocab.items() if i + 1 < len(indptr) and indptr[i + 1] - indptr[i] > limit
+        }
+
+    def quantity_index(self) -> QuantityIndex:
+        """The table labels' glosses, embedded once per process (vectors cached in the catalog)."""
+        with self._lock:
+            if self._quantities is None:
+                glosses = load_glosses()
+                vectors = self._embed_queries([g.text for g in glosses])
+                self._quantities = QuantityIndex(
+                    glosses, np.asarray(vectors, dtype=np.float32), self.common_words(0.1)
+                )
+            return self._quantities
+
+    def query_vector(self, query: str) -> list[float]:
+        """The question's embedding (remembered, so several searches embed it once)."""
+        return self._query_vector(query)
+
+    def _embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Query-side embeddings of short texts (wordings, labels), cached by text in the catalog."""
+        if not texts:
+            return []
+        model = f"{embedder_name(self.embedder)}|query"
+        keys = {t: hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts}
+        cached = self.catalog.cached_vectors(model, list(set(keys.values())))
+        missing = [t for t in dict.fromkeys(texts) if keys[t] not in cached]
+        if missing:
+            fresh = {keys[t]: self.embedder.embed_query(t) for t in missing}
+            self.catalog.cache_vectors(model, fresh)
+            cached.update(fresh)
+        return [cached[keys[t]] for t in texts]
+
     def _live_ids(self) -> set[str]:
         self._bm25_index()
         return self._live
@@ -395,6 +522,17 @@ class _Bm25:
             codes = {v: i for i, v in enumerate(dict.fromkeys(values))}
             self.codes[name] = codes
             self.columns[name] = np.fromiter((codes[v] for v in values), dtype=np.int32, count=len(values))
+
+    def document_frequency(self, term: str) -> int:
+        """How many chunks hold the term as a token; for a term that is no token, the largest
+        document frequency among its own tokens (0 when none is known)."""
+        indptr = self.index.scores["indptr"]
+        ids = (
+            [self.vocab[term]]
+            if term in self.vocab
+            else [self.vocab[t] for t in tokenize(term) if t in self.vocab]
+        )
+        return max((int(indptr[i + 1] - indptr[i]) for i in ids if i + 1 < len(indptr)), default=0)
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         known = [self.vocab[t] for t in tokens if t in self.vocab]

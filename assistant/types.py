@@ -1,10 +1,14 @@
-"""Domain types of the question side: the answer object of DESIGN.md and its citations."""
+"""Domain types of the question side: the answer object of DESIGN.md, its citations, and the evidence."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from assistant.facts import Figure
+from assistant.query import Slots
 
 
 class Citation(BaseModel):
@@ -28,3 +32,45 @@ class Answer(BaseModel):
 class Turn(BaseModel):
     role: Literal["user", "assistant", "system"]
     content: str
+
+
+@dataclass
+class Signals:
+    """The evidence a retrieved passage gives that it answers the question (see assistant.answerability).
+
+    - coverage: IDF-weighted share of the question's content words that the passage holds (0-1);
+    - dense: cosine similarity of question and passage; dense_gap: that similarity minus the mean
+      similarity of the question to the passages searched (how far the passage stands out);
+    - wording: cosine similarity of the question to the closest common wording (常见问法)
+      attached to the passage (0 when none is attached);
+    - rare: how far the passage (or its closest wording) holds the question's rarest content word
+      (1 when the question has no Chinese content word to look for);
+    - scope: where the passage was searched: "rules" (regulations, no agency named), "all"
+      (everything, no agency named) or "agency" (the named agencies' reports).
+    """
+
+    coverage: float = 0.0
+    dense: float = 0.0
+    dense_gap: float = 0.0
+    wording: float = 0.0
+    rare: float = 1.0
+    scope: str = "all"
+    english: bool = False
+
+    def as_dict(self) -> dict[str, float | bool]:
+        return asdict(self)
+
+
+@dataclass
+class Evidence:
+    """What an answer stands on: numbered sources (citations with their full text) and the figures."""
+
+    question: str  # standalone form of the question
+    slots: Slots
+    citations: list[Citation] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    path: str = "retrieval"  # facts | retrieval | check | not_found
+    asked: str = ""  # the question as the user typed it
+    signals: Signals | None = None  # for the retrieval path: the evidence of the best passage
+    refused_by_gate: bool = False  # retrieval found passages, but too weak to answer offline
+    trials: list[tuple[Signals, Answer]] = field(default_factory=list)  # calibration runs only

@@ -176,7 +176,7 @@ def worker(name: str, questions_path: Path, limit: int) -> dict:
         docs, metas = res["documents"][0], res["metadatas"][0]
         base_right_doc = [d for d, m in zip(docs, metas) if source in m["source"]]
         started = time.perf_counter()
-        answer, evidence = offline_answer(assistant, item["question"], item.get("history") or [])
+        answer, evidence = offline_answer(assistant.context(), item["question"], item.get("history") or [])
         gk_ms.append((time.perf_counter() - started) * 1000)
         cited_right_doc = [c.quote for c in answer.citations if source in c.source or source in c.title]
         cited_keyed = [

@@ -104,16 +104,17 @@ def worker(data: Path, questions_path: Path, per_path: int) -> dict:
     assistant.store.collection.count()
     chroma_open_s = time.perf_counter() - started
     started = time.perf_counter()
-    offline_answer(assistant, WARM_UP[0], [])
+    offline_answer(assistant.context(), WARM_UP[0], [])
     first_s = time.perf_counter() - started
     for question in WARM_UP[1:]:
-        offline_answer(assistant, question, [])
+        offline_answer(assistant.context(), question, [])
     rss_warm = rss_mb()
 
     stages = StageTimer()
     store = assistant.store
     stages.wrap(answer_module, "with_history", "slots")
-    stages.wrap(answer_module, "store_idf", "idf")
+    stages.wrap(store, "term_weights", "idf")
+    stages.wrap(store, "wording_search", "wordings")
     stages.wrap(store, "documents", "documents")
     stages.wrap(store, "dense_search", "dense")
     stages.wrap(store, "sparse_search", "sparse")
@@ -124,7 +125,7 @@ def worker(data: Path, questions_path: Path, per_path: int) -> dict:
     rows = []
     for item in items:
         started = time.perf_counter()
-        answer, evidence = offline_answer(assistant, item["question"], item.get("history") or [])
+        answer, evidence = offline_answer(assistant.context(), item["question"], item.get("history") or [])
         ms = (time.perf_counter() - started) * 1000
         g = grade(item, answer)
         rows.append(

@@ -505,3 +505,43 @@ def test_check_blank_figure_is_not_zero():
     figures = [_figure(None)]
     assert check_llm_answer("2022年不予公开0件[1]。", sources, "", figures) is None
     assert check_llm_answer("2022年报告中不予公开一栏为空白[1]。", sources, "", figures) is not None
+
+
+# --------------------------------------------------------------------------- questions the offline gate refuses
+
+WEAK_Q = "我想知道怎么申请低保，要准备什么？"  # off-topic: the offline path refuses it
+
+
+@slow
+def test_model_gets_the_passages_of_a_question_the_offline_path_refuses(llm, offline, stub):
+    assert offline.ask(WEAK_Q).status == "not_found"
+    stub.enqueue(REFUSAL)
+    answer = llm.ask(WEAK_Q)
+    assert answer.status == "not_found"
+    (request,) = stub.requests
+    prompt = request.messages[-1]["content"]
+    assert "[1] 《" in prompt and "[2] 《" in prompt  # numbered passages reached the model
+
+
+@slow
+def test_model_may_answer_from_passages_the_offline_gate_found_too_weak(llm, offline, stub):
+    assert offline.ask(WEAK_Q).status == "not_found"
+    stub.enqueue("资料只说明申请政府信息公开应当采用书面形式提出[1]。")
+    answer = llm.ask(WEAK_Q)
+    assert answer.status == "answered"
+    assert answer.citations and answer.citations[0].quote
+    prompt = stub.requests[0].messages[-1]["content"]
+    assert answer.citations[0].quote[:30] in prompt  # the cited source is one the model was shown
+
+
+@slow
+def test_invented_number_after_the_gate_stays_not_found(llm, stub, llm_log):
+    stub.enqueue("低保每月发放12345元[1]。")
+    answer = llm.ask(WEAK_Q)
+    assert answer.status == "not_found" and "12345" not in answer.answer
+
+
+@slow
+def test_missing_report_never_reaches_the_model(llm, stub):
+    answer = llm.ask("小岔乡2016年拒绝了多少申请？")
+    assert answer.status == "not_found" and not stub.requests

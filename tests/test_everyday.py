@@ -1,0 +1,183 @@
+"""Questions as people ask them: slots in any position, aliases, relative years, common wordings,
+English, and the calibrated answer-or-refuse decision."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.answerability import Observation, Thresholds, calibrate, calibrate_gate, load_thresholds
+from assistant.config import Settings
+from assistant.glossary import chinese_terms, english_section
+from assistant.query import parse, parse_years
+from assistant.service import Assistant
+from assistant.types import Signals
+
+ALIASES = {
+    "平潭综合实验区君山片区管理局": ["平潭综合实验区君山片区管理局", "君山片区管理局", "君山片区", "君山"],
+    "淮安市洪泽区人民政府": ["淮安市洪泽区人民政府", "洪泽区人民政府", "淮安市洪泽区", "洪泽区", "洪泽"],
+    "彭阳县小岔乡人民政府": ["彭阳县小岔乡人民政府", "小岔乡", "小岔"],
+}
+
+
+# --------------------------------------------------------------------------- slots
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "2022年君山片区收到多少申请？",
+        "君山片区2022年收到多少申请？",
+        "请问一下君山片区管理局在2022年度收到了几件申请",
+        "收到多少申请？君山片区，2022年",
+        "二〇二二年君山片区收到多少申请",
+    ],
+)
+def test_agency_and_year_in_any_position(question):
+    slots = parse(question, ALIASES)
+    assert slots.agencies == ["平潭综合实验区君山片区管理局"]
+    assert slots.years == [2022]
+    assert slots.unknown_place is None
+    assert slots.quantity is not None and slots.quantity.row == "一"
+
+
+def test_year_before_an_unknown_agency_is_not_part_of_its_name():
+    slots = parse("2019年南京市政府办公厅收到多少申请？", ALIASES)
+    assert slots.unknown_place == "南京市" and slots.years == [2019] and not slots.agencies
+
+
+def test_known_agency_is_never_an_unknown_place():
+    for question in ("2024年淮安市洪泽区被起诉几次", "洪泽区人民政府2024年被起诉几次"):
+        slots = parse(question, ALIASES)
+        assert slots.agencies == ["淮安市洪泽区人民政府"] and slots.unknown_place is None
+
+
+def test_relative_years_count_from_the_latest_report():
+    assert parse_years("洪泽区去年被起诉几次", latest=2024) == [2024]
+    assert parse_years("前年呢", latest=2024) == [2023]
+    assert parse_years("去年", latest=None) == []
+    assert parse("洪泽区去年被起诉几次", ALIASES, latest=2024).years == [2024]
+
+
+def test_english_agency_names_by_their_romanized_core():
+    assert parse("How many requests did Junshan get in 2022?", ALIASES).agencies == [
+        "平潭综合实验区君山片区管理局"
+    ]
+    assert parse("Xiaocha township 2022 lawsuits", ALIASES).agencies == ["彭阳县小岔乡人民政府"]
+
+
+# --------------------------------------------------------------------------- glossary
+
+
+def test_glossary_gives_the_chinese_terms_of_an_english_question():
+    terms = chinese_terms("How many working days does the agency have to reply to an information request?")
+    assert {"工作日", "答复", "依申请公开"} <= set(terms)
+    assert english_section("第四章 依申请公开 / 第三十三条") == "Chapter 4, Article 33"
+
+
+# --------------------------------------------------------------------------- calibration (pure)
+
+
+def _obs(coverage: float, gap: float, wording: float, answerable: bool, right: bool = True) -> Observation:
+    signals = Signals(coverage=coverage, dense_gap=gap, wording=wording, scope="rules", rare=1.0)
+    return Observation(signals, answerable, right)
+
+
+def test_calibration_refuses_every_not_found_question_then_answers_the_most():
+    observations = [
+        _obs(0.9, 0.01, 0.90, True),
+        _obs(0.4, 0.06, 0.90, True),
+        _obs(0.3, 0.00, 0.97, True),
+        _obs(0.6, 0.02, 0.91, False),  # off-topic, but shares words
+        _obs(0.2, 0.03, 0.93, False),
+    ]
+    gate = calibrate_gate(observations)
+    assert all(not gate.admits(o.signals) for o in observations if not o.answerable)
+    assert gate.measured["answered_right"] == 3 and gate.measured["answered_not_found"] == 0
+    assert 0.6 < gate.coverage <= 0.9 and 0.03 < gate.dense_gap <= 0.06 and 0.93 < gate.wording <= 0.97
+
+
+def test_a_wrong_answer_costs_more_than_a_refusal():
+    # Admitting the second would answer it wrongly: the gate stops below it.
+    gate = calibrate_gate([_obs(0.9, 0.0, 0.0, True), _obs(0.5, 0.0, 0.0, True, right=False)])
+    assert gate.admits(Signals(coverage=0.9)) and not gate.admits(Signals(coverage=0.5))
+
+
+def test_each_scope_and_tier_has_its_own_gate():
+    rules = _obs(0.5, 0.0, 0.0, True)
+    agency = Observation(Signals(coverage=0.5, scope="agency", rare=0.0), False, False)
+    thresholds = calibrate([rules, agency])
+    assert thresholds.admits(rules.signals) and not thresholds.admits(agency.signals)
+    assert set(thresholds.gates) == {
+        f"{s}/{t}" for s in ("rules", "all", "agency") for t in ("held", "missing")
+    }
+
+
+def test_shipped_thresholds_were_calibrated():
+    thresholds = load_thresholds()
+    assert "calibrated" in thresholds.note and thresholds != Thresholds()
+    assert all(g.measured.get("answered_not_found", 0) == 0 for g in thresholds.gates.values())
+
+
+# --------------------------------------------------------------------------- over the bundled corpus
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question, article, figure",
+    [
+        ("How long does an agency have to respond to an information request?", "第三十三条", "20"),
+        ("Do I have to pay a fee to request government information?", "第四十二条", None),
+    ],
+)
+def test_article_found_from_an_english_question(corpus_assistant, question, article, figure):
+    answer = corpus_assistant.ask(question)
+    assert answer.status == "answered"
+    assert answer.answer.startswith("According to")
+    assert answer.citations[0].source == "gov_info_disclosure_regulation_2019.txt"
+    assert answer.citations[0].section.endswith(article)
+    if figure:
+        assert figure in answer.citations[0].quote and figure in answer.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    ["今天天气怎么样？", "个人所得税怎么交？", "What is the capital of France?", "怎么申请低保？"],
+)
+def test_off_topic_question_is_refused_by_the_calibrated_gate(corpus_assistant, question):
+    answer = corpus_assistant.ask(question)
+    assert answer.status == "not_found" and answer.citations == []
+
+
+@pytest.mark.slow
+def test_everyday_wording_finds_its_article(corpus_assistant):
+    answer = corpus_assistant.ask("递交信息公开申请以后要等多久才有答复？")
+    assert answer.status == "answered"
+    assert answer.citations[0].section.endswith("第三十三条") and "20个工作日" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_staff_wording_changes_the_result(copied_data_dir):
+    question = "老百姓想看看政府的家底，该去哪儿翻？"
+    before = Assistant(Settings(data_dir=copied_data_dir)).ask(question)
+    assert not (before.status == "answered" and before.citations[0].section.endswith("第二十四条"))
+    folder = copied_data_dir / "wordings"
+    folder.mkdir()
+    row = {
+        "question": question,
+        "source": "gov_info_disclosure_regulation_2019.txt",
+        "section": "第三章 主动公开 / 第二十四条",
+    }
+    (folder / "staff.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    after = Assistant(Settings(data_dir=copied_data_dir)).ask(question)
+    assert after.status == "answered"
+    assert after.citations[0].section == "第三章 主动公开 / 第二十四条"
+    assert "第二十四条" in after.answer
+
+
+@pytest.mark.slow
+def test_term_weights_come_from_the_bm25_index(corpus_assistant):
+    weights = corpus_assistant.store.term_weights(["公开", "低保", "信息处理费"])
+    assert weights["低保"] > weights["信息处理费"] > weights["公开"] > 0
