@@ -130,7 +130,8 @@ def _is_count(m: re.Match[str]) -> bool:
 
 
 def contact_chunk(document: Document, paragraphs: list[str]) -> Chunk | None:
-    """One chunk with the sentences giving the office's phone, e-mail, address and name, as printed."""
+    """One chunk with the sentences giving the office's phone, e-mail, address and name, as printed,
+    after a lead saying which of them it holds: 「联系方式（地址、电话）：如对本报告有疑问，请与…」."""
     picked: list[str] = []
     for paragraph in paragraphs:
         parts = sentences(paragraph, "。！？\n")
@@ -142,7 +143,14 @@ def contact_chunk(document: Document, paragraphs: list[str]) -> Chunk | None:
                 picked.append(_from_contact(sentence))
     if not picked:
         return None
-    return Chunk.of(document, "联系方式", "".join(picked), "contact")
+    text = "".join(picked)
+    # The chunk says what it holds, so that questions on a phone or an address find it and others do not.
+    held = [
+        name
+        for name, pattern in (("地址", _ADDRESS), ("电话", _PHONE), ("电子邮箱", _EMAIL))
+        if pattern.search(text)
+    ]
+    return Chunk.of(document, "联系方式", f"联系方式（{'、'.join(held)}）：{text}", "contact")
 
 
 def _from_contact(sentence: str) -> str:

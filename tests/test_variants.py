@@ -241,6 +241,9 @@ def test_2021_table_with_the_single_other_row():
 def test_contact_period_and_counted_sentences(hongze):
     contact = [c for c in hongze.chunks if c.chunk_type == "contact"]
     assert len(contact) == 1 and contact[0].section == "联系方式"
+    assert contact[0].text.startswith(
+        "联系方式（地址、电话）：如对本报告有疑问，请与淮安市洪泽区人民政府办公室联系"
+    )
     assert "0517-87290606" in contact[0].text and "洪泽湖大道90号" in contact[0].text
     assert "淮安市洪泽区人民政府办公室" in contact[0].text
     period = [c for c in hongze.chunks if c.section == "统计期限"]
