@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_NUMBERS = 8
+# The wording signal adds the share of the question's words its closest wording holds: the
+# embedder alone rates 「哪些信息应当公开」 and 「哪些信息不予公开」 as alike.
+WORDING_MATCH_WEIGHT = 0.1
 
 
 @dataclass
@@ -421,7 +424,7 @@ def _ranked(
     ]
     defined, counter = defined_term(question), asked_counter(question)
     for cand in candidates:
-        cand.score = rerank_score(cand, found.dense_mean, defined, counter)
+        cand.score = rerank_score(cand, found.dense_mean, defined, counter, is_english(question))
     candidates.sort(key=lambda c: -c.score)
     scope = "agency" if flt.agencies else "rules" if flt.kinds == ["regulation"] else "all"
     if not candidates:
@@ -434,7 +437,7 @@ def _ranked(
         coverage=top.coverage,
         dense=top.dense,
         dense_gap=top.dense - found.dense_mean,
-        wording=top.wording,
+        wording=top.wording + WORDING_MATCH_WEIGHT * top.wording_match if top.wording else 0.0,
         rare=found_in(rarest, held) if rarest else 1.0,
         scope=scope,
         english=is_english(question),

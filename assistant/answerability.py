@@ -88,7 +88,7 @@ class Observation:
 _GRID = {
     "coverage": np.round(np.arange(0.30, 1.0001, 0.025), 3),
     "dense_gap": np.round(np.arange(0.0, 0.1501, 0.0025), 4),
-    "wording": np.round(np.arange(0.85, 1.0001, 0.0025), 4),
+    "wording": np.round(np.arange(0.85, 1.1001, 0.0025), 4),
 }
 
 

@@ -251,6 +251,11 @@ def _names(place: str, alias: str) -> bool:
     return place in alias and alias.endswith(place)
 
 
+def _conjunctions(name: str) -> str:
+    """和 / 及 read as 与 in names: 自然资源和生态环境局 is 自然资源与生态环境局."""
+    return re.sub(r"[和及]", "与", name)
+
+
 def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | None]:
     """Ingested agencies the question names (by any alias), and a named place that matches none.
 
@@ -258,13 +263,13 @@ def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | 
     another county's 乌江镇) stand inside the matched 清河县乌江镇, so they name no agency of their own.
     """
     table = _alias_table(agencies)
-    text = normalize_question(question)
+    text = _conjunctions(normalize_question(question))
     spans: dict[str, list[tuple[int, int]]] = {}
     matched_spans: list[str] = []
     letters = re.sub(r"[^a-z]", "", text)
     for agency, aliases in table.items():
         for alias in aliases:  # longest first
-            needle = alias.lower()
+            needle = _conjunctions(alias.lower())
             if needle in text:
                 spans[agency] = [
                     (m.start(), m.start() + len(needle)) for m in re.finditer(re.escape(needle), text)

@@ -224,12 +224,18 @@ class Candidate:
 
 
 def rerank_score(
-    cand: Candidate, dense_mean: float, defined: str | None = None, counter: str | None = None
+    cand: Candidate,
+    dense_mean: float,
+    defined: str | None = None,
+    counter: str | None = None,
+    english: bool = False,
 ) -> float:
     """Order of the passages shown: words held, how far the passage stands out by meaning, a close
     common wording; the regulation's own articles before notices that restate them, for
-    「什么是X」 the passage that defines X, and for 「几期/多少篇」 a passage stating such a count."""
-    score = cand.coverage + 2.0 * max(0.0, cand.dense - dense_mean)
+    「什么是X」 the passage that defines X, and for 「几期/多少篇」 a passage stating such a count.
+    For an English question the words held are the glossary's Chinese terms, a rougher measure,
+    so they count half."""
+    score = (0.5 if english else 1.0) * cand.coverage + 2.0 * max(0.0, cand.dense - dense_mean)
     score += 1.5 * max(0.0, cand.wording - 0.85) * (0.5 + cand.wording_match)
     if cand.chunk.chunk_type == "article":
         score += 0.05

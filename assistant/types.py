@@ -42,7 +42,8 @@ class Signals:
     - dense: cosine similarity of question and passage; dense_gap: that similarity minus the mean
       similarity of the question to the passages searched (how far the passage stands out);
     - wording: cosine similarity of the question to the closest common wording (常见问法)
-      attached to the passage (0 when none is attached);
+      attached to the passage, plus a tenth of the share of the question's words that wording
+      holds (0 when none is attached);
     - rare: how far the passage (or its closest wording) holds the question's rarest content word
       (1 when the question has no Chinese content word to look for);
     - scope: where the passage was searched: "rules" (regulations, no agency named), "all"

@@ -95,7 +95,7 @@ class Chunk:
     text: str
     agency: str = ""
     year: int | None = None
-    chunk_type: Literal["narrative", "table_row", "article", "text"] = "narrative"
+    chunk_type: Literal["narrative", "table_row", "article", "text", "contact", "statement"] = "narrative"
     ordinal: int = 0
 
     @classmethod

@@ -10,7 +10,8 @@ import pytest
 from assistant.answerability import Observation, Thresholds, calibrate, calibrate_gate, load_thresholds
 from assistant.config import Settings
 from assistant.glossary import chinese_terms, english_section
-from assistant.query import parse, parse_years
+from assistant.lexicon import find_column
+from assistant.query import asks_for_count, parse, parse_years
 from assistant.service import Assistant
 from assistant.types import Signals
 
@@ -65,6 +66,65 @@ def test_english_agency_names_by_their_romanized_core():
         "平潭综合实验区君山片区管理局"
     ]
     assert parse("Xiaocha township 2022 lawsuits", ALIASES).agencies == ["彭阳县小岔乡人民政府"]
+
+
+PINGTAN = {
+    "平潭综合实验区": ["平潭综合实验区", "平潭"],
+    "平潭综合实验区自然资源与生态环境局": [
+        "平潭综合实验区自然资源与生态环境局",
+        "平潭自然资源与生态环境局",
+        "自然资源与生态环境局",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "question, unknown",
+    [
+        ("平潭综合实验区公安局2021年行政处罚决定数是多少？", "平潭综合实验区公安局"),  # a department not held
+        ("彭阳县人民政府2022年收到多少件申请？", "彭阳县"),  # the parent county of a held township
+        ("How many applications did Shanghai Pudong receive in 2022?", "Shanghai Pudong"),
+    ],
+)
+def test_places_that_are_not_a_held_agency(question, unknown):
+    slots = parse(question, {**ALIASES, **PINGTAN})
+    assert slots.agencies == [] and slots.unknown_place == unknown
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "2020年平潭资源生态局的申请里“其他处理”有几件？",  # an abbreviation of the held department
+        "自然资源和生态环境局2020年收到几件申请",  # 和 for 与
+        "How many applications did the Pingtan Natural Resources and Ecological Environment Bureau get in 2020?",
+    ],
+)
+def test_short_and_english_names_of_a_department(question):
+    assert parse(question, PINGTAN).agencies == ["平潭综合实验区自然资源与生态环境局"]
+
+
+def test_a_count_word_after_the_agency_is_no_department():
+    slots = parse("2019年平潭行政处罚的处理决定数量是多少", PINGTAN)
+    assert slots.agencies == ["平潭综合实验区"] and slots.quantity.label == "行政处罚"
+
+
+def test_who_questions_are_not_counts():
+    assert not asks_for_count("平潭2021年那12件行政诉讼的原告都是谁？")
+    assert asks_for_count("平潭2021年被起诉了几次？")
+
+
+def test_english_table_words_reach_the_lexicon_through_the_glossary():
+    slots = parse("Pingtan 2020: how many new disclosure applications came from natural persons?", PINGTAN)
+    assert slots.quantity.label == "新收政府信息公开申请" and slots.column == "自然人"
+    assert (
+        parse("How many administrative coercion decisions did Pingtan make in 2021?", PINGTAN).quantity.label
+        == "行政强制"
+    )
+
+
+def test_several_applicant_columns_are_named_together():
+    assert find_column("企业和律所申请了几件", "表三") == "商业企业+法律服务机构"
+    assert find_column("法人或其他组织提出的申请", "表三") == "法人或其他组织"
 
 
 # --------------------------------------------------------------------------- glossary
@@ -181,3 +241,27 @@ def test_a_staff_wording_changes_the_result(copied_data_dir):
 def test_term_weights_come_from_the_bm25_index(corpus_assistant):
     weights = corpus_assistant.store.term_weights(["公开", "低保", "信息处理费"])
     assert weights["低保"] > weights["信息处理费"] > weights["公开"] > 0
+
+
+@pytest.mark.slow
+def test_column_groups_are_summed_and_each_part_shown(corpus_assistant):
+    answer = corpus_assistant.ask("平潭综合实验区2022年企业和律所一共提出了多少件申请？")
+    assert answer.status == "answered"
+    assert "（商业企业+法律服务机构）3件" in answer.answer
+    assert "商业企业3件、法律服务机构0件" in answer.answer
+    assert answer.citations[0].section == "表三 一、本年新收政府信息公开申请数量"
+    group = corpus_assistant.ask("平潭综合实验区2022年法人或其他组织提出的申请有多少？")
+    assert "（法人或其他组织）3件" in group.answer and "5栏相加" in group.answer
+
+
+@pytest.mark.slow
+def test_quantity_by_meaning_finds_a_row_the_lexicon_does_not_name(corpus_assistant):
+    answer = corpus_assistant.ask("平潭2021年有多少申请没办完留到下一年？")
+    assert answer.status == "answered"
+    assert answer.citations[0].section.startswith("表三 四、结转下年度继续办理")
+
+
+@pytest.mark.slow
+def test_a_department_that_is_not_held_is_refused(corpus_assistant):
+    answer = corpus_assistant.ask("平潭综合实验区公安局2021年行政处罚决定数是多少？")
+    assert answer.status == "not_found" and "平潭综合实验区公安局" in answer.answer
