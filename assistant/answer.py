@@ -28,6 +28,7 @@ from assistant.retrieval import (
     rarest_term,
     relevance,
     rerank_score,
+    states_count,
 )
 from assistant.retrieval import (
     found as found_in,
@@ -144,7 +145,8 @@ def offline_answer(
         evidence.path = "not_found"
         return _not_found(f"资料库中没有“{slots.unknown_place}”的政府信息公开工作年度报告。"), evidence
 
-    if slots.quantity and (slots.agencies or slots.years) and asks_for_count(question):
+    counting = "quantity" in slots.carried or asks_for_count(question)
+    if slots.quantity and (slots.agencies or slots.years) and counting:
         answer = _facts_answer(store, reports, slots, question, evidence)
         if answer is not None:
             return answer, evidence
@@ -439,6 +441,7 @@ def _ranked(
         dense_gap=top.dense - found.dense_mean,
         wording=top.wording + WORDING_MATCH_WEIGHT * top.wording_match if top.wording else 0.0,
         rare=found_in(rarest, held) if rarest else 1.0,
+        counted=states_count(top.chunk.text, counter),
         scope=scope,
         english=is_english(question),
     )

@@ -35,9 +35,12 @@ class Gate:
     coverage: float = 0.55
     dense_gap: float = 1.0  # 1.0 = never by this signal alone
     wording: float = 1.01
+    counted_coverage: float = 1.01  # coverage enough when the passage states the asked count
     measured: dict = field(default_factory=dict)
 
     def admits(self, s: Signals) -> bool:
+        if s.counted and s.coverage >= self.counted_coverage:
+            return True
         return s.coverage >= self.coverage or s.dense_gap >= self.dense_gap or s.wording >= self.wording
 
 
@@ -57,7 +60,7 @@ class Thresholds:
         return self.gates.get(f"{signals.scope}/{tier(signals)}", Gate()).admits(signals)
 
 
-OPEN_GATE = Gate(coverage=0.0, dense_gap=0.0, wording=0.0)
+OPEN_GATE = Gate(coverage=0.0, dense_gap=0.0, wording=0.0, counted_coverage=0.0)
 KEYS = tuple(f"{scope}/{t}" for scope in SCOPES for t in ("held", "missing"))
 OPEN = Thresholds(gates={key: OPEN_GATE for key in KEYS}, note="gates open (calibration runs)")
 
@@ -89,6 +92,7 @@ _GRID = {
     "coverage": np.round(np.arange(0.30, 1.0001, 0.025), 3),
     "dense_gap": np.round(np.arange(0.0, 0.1501, 0.0025), 4),
     "wording": np.round(np.arange(0.85, 1.1001, 0.0025), 4),
+    "counted_coverage": np.round(np.append(np.arange(0.30, 1.0001, 0.05), 1.01), 3),
 }
 
 
@@ -101,27 +105,30 @@ def calibrate_gate(observations: list[Observation]) -> Gate:
     cov = np.array([o.signals.coverage for o in observations])
     gap = np.array([o.signals.dense_gap for o in observations])
     word = np.array([o.signals.wording for o in observations])
+    counted = np.array([o.signals.counted for o in observations])
     answerable = np.array([o.answerable for o in observations])
     right = np.array([o.right for o in observations]) & answerable
     words = _GRID["wording"]
     by_word = word[None, :] >= words[:, None]
-    best: tuple[float, float, float, float] | None = None
-    for c in _GRID["coverage"]:
-        for g in _GRID["dense_gap"]:
-            admitted = ((cov >= c) | (gap >= g))[None, :] | by_word
-            leaks = np.any(admitted & ~answerable[None, :], axis=1)
-            gain = (admitted & right).sum(axis=1) - 0.5 * (admitted & answerable & ~right).sum(axis=1)
-            gain = np.where(leaks, -np.inf, gain)
-            i = len(gain) - 1 - int(np.argmax(gain[::-1]))  # highest wording threshold among the best
-            if not np.isfinite(gain[i]):
-                continue
-            key = (float(gain[i]), float(c), float(g), float(words[i]))
-            if best is None or key > best:
-                best = key
+    best: tuple[float, float, float, float, float] | None = None
+    for k in _GRID["counted_coverage"]:
+        by_count = counted & (cov >= k)
+        for c in _GRID["coverage"]:
+            for g in _GRID["dense_gap"]:
+                admitted = (by_count | (cov >= c) | (gap >= g))[None, :] | by_word
+                leaks = np.any(admitted & ~answerable[None, :], axis=1)
+                gain = (admitted & right).sum(axis=1) - 0.5 * (admitted & answerable & ~right).sum(axis=1)
+                gain = np.where(leaks, -np.inf, gain)
+                i = len(gain) - 1 - int(np.argmax(gain[::-1]))  # highest wording threshold among the best
+                if not np.isfinite(gain[i]):
+                    continue
+                key = (float(gain[i]), float(k), float(c), float(g), float(words[i]))
+                if best is None or key > best:
+                    best = key
     if best is None:
         return Gate(coverage=1.01, dense_gap=1.0, wording=1.01, measured={"note": "nothing admissible"})
-    _, c, g, w = best
-    gate = Gate(coverage=c, dense_gap=g, wording=w)
+    _, k, c, g, w = best
+    gate = Gate(coverage=c, dense_gap=g, wording=w, counted_coverage=k)
     admitted = np.array([gate.admits(o.signals) for o in observations])
     measured = {
         "searches": len(observations),
@@ -131,7 +138,7 @@ def calibrate_gate(observations: list[Observation]) -> Gate:
         "refused_not_found": int((~admitted & ~answerable).sum()),
         "answered_not_found": int((admitted & ~answerable).sum()),
     }
-    return Gate(coverage=c, dense_gap=g, wording=w, measured=measured)
+    return Gate(coverage=c, dense_gap=g, wording=w, counted_coverage=k, measured=measured)
 
 
 def calibrate(observations: list[Observation], note: str = "") -> Thresholds:

@@ -82,12 +82,20 @@ _CHECK = re.compile(
 
 
 # Questions about who, why or what a case was about: a count from the tables does not answer them.
-_NOT_A_COUNT = re.compile(r"是谁|哪些人|什么人|什么事|什么内容|为什么|原因|怎么回事|\bwho\b|\bwhy\b")
+_NOT_A_COUNT = re.compile(
+    r"是谁|哪些|什么人|什么事|什么内容|为什么|原因|怎么回事|\bwho\b|\bwhy\b|\bwhich\b|\bwhat\s+(kind|sort|type)"
+)
+_COUNT_CUE = re.compile(
+    r"多少|几|幾|数量|數量|总数|合计|一共|有没有|是否|有无|吗|嗎|\bhow\s+(many|much)\b|\bnumber\b|\bcount\b|"
+    r"\btotal\b|\bany\b|\bamount\b"
+)
 
 
 def asks_for_count(question: str) -> bool:
-    """False for 「那12件行政诉讼的原告都是谁」: who, why or what about, not how many."""
-    return not _NOT_A_COUNT.search(question.lower())
+    """Whether a question asks how many (or whether any): 「被起诉了几次」, 「有没有被复议」. Not
+    「那12件行政诉讼的原告都是谁」 or 「收费由哪些项目构成」: a figure does not answer who, why or which."""
+    q = question.lower()
+    return bool(_COUNT_CUE.search(q)) and not _NOT_A_COUNT.search(q)
 
 
 @dataclass

@@ -46,6 +46,7 @@ class Signals:
       holds (0 when none is attached);
     - rare: how far the passage (or its closest wording) holds the question's rarest content word
       (1 when the question has no Chinese content word to look for);
+    - counted: the question asks 「几期/多少篇」 and the passage states a count with that word;
     - scope: where the passage was searched: "rules" (regulations, no agency named), "all"
       (everything, no agency named) or "agency" (the named agencies' reports).
     """
@@ -55,6 +56,7 @@ class Signals:
     dense_gap: float = 0.0
     wording: float = 0.0
     rare: float = 1.0
+    counted: bool = False
     scope: str = "all"
     english: bool = False
 
