@@ -16,7 +16,14 @@ from assistant import glossary
 from assistant.answerability import Thresholds, load_thresholds
 from assistant.facts import Figure, figure, figure_quote
 from assistant.lexicon import Quantity, find_column
-from assistant.query import Slots, asks_for_count, match_agencies, standalone_question, with_history
+from assistant.query import (
+    Slots,
+    asks_for_count,
+    asks_for_name,
+    match_agencies,
+    standalone_question,
+    with_history,
+)
 from assistant.retrieval import (
     Candidate,
     SearchFilter,
@@ -145,7 +152,7 @@ def offline_answer(
         evidence.path = "not_found"
         return _not_found(f"资料库中没有“{slots.unknown_place}”的政府信息公开工作年度报告。"), evidence
 
-    counting = "quantity" in slots.carried or asks_for_count(question)
+    counting = "quantity" in slots.carried or slots.aggregate is not None or asks_for_count(question)
     if slots.quantity and (slots.agencies or slots.years) and counting:
         answer = _facts_answer(store, reports, slots, question, evidence)
         if answer is not None:
@@ -442,6 +449,7 @@ def _ranked(
         wording=top.wording + WORDING_MATCH_WEIGHT * top.wording_match if top.wording else 0.0,
         rare=found_in(rarest, held) if rarest else 1.0,
         counted=states_count(top.chunk.text, counter),
+        who=asks_for_name(question),
         scope=scope,
         english=is_english(question),
     )

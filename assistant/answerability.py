@@ -5,7 +5,8 @@ A retrieved passage answers the question offline when one signal is strong enoug
 from the other passages by meaning (dense_gap, cross-lingual), or the question is close to a
 common wording attached to it (wording). Each search scope (the rules, everything, a named
 agency's reports) has two gates: one for passages that hold the question's rarest content word
-(or whose wording does), one, stricter, for passages that do not. The thresholds are not hand-set: `gongkai calibrate` runs
+(or whose wording does), one, stricter, for passages that do not; questions asking for a name
+(「组长是谁」) have one gate of their own. The thresholds are not hand-set: `gongkai calibrate` runs
 question sets with the gates open and picks them (:func:`calibrate`) so that no question of the
 sets' not_found class is answered and as many answerable ones as possible are answered with the
 right evidence. They live in data/answerability.json with how they were found.
@@ -49,6 +50,11 @@ def tier(signals: Signals) -> str:
     return "held" if signals.rare >= RARE_HELD else "missing"
 
 
+def gate_key(signals: Signals) -> str:
+    """Which gate decides: 'who' for questions asking a name, else scope/tier ('agency/held', …)."""
+    return "who" if signals.who else f"{signals.scope}/{tier(signals)}"
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """A gate per search scope and tier ("rules/held", "agency/missing", ...), and how they were found."""
@@ -57,11 +63,11 @@ class Thresholds:
     note: str = "uncalibrated defaults"
 
     def admits(self, signals: Signals) -> bool:
-        return self.gates.get(f"{signals.scope}/{tier(signals)}", Gate()).admits(signals)
+        return self.gates.get(gate_key(signals), Gate()).admits(signals)
 
 
 OPEN_GATE = Gate(coverage=0.0, dense_gap=0.0, wording=0.0, counted_coverage=0.0)
-KEYS = tuple(f"{scope}/{t}" for scope in SCOPES for t in ("held", "missing"))
+KEYS = (*(f"{scope}/{t}" for scope in SCOPES for t in ("held", "missing")), "who")
 OPEN = Thresholds(gates={key: OPEN_GATE for key in KEYS}, note="gates open (calibration runs)")
 
 
@@ -143,8 +149,5 @@ def calibrate_gate(observations: list[Observation]) -> Gate:
 
 def calibrate(observations: list[Observation], note: str = "") -> Thresholds:
     """One gate per scope and tier, each calibrated on the searches made there."""
-    gates = {
-        key: calibrate_gate([o for o in observations if f"{o.signals.scope}/{tier(o.signals)}" == key])
-        for key in KEYS
-    }
+    gates = {key: calibrate_gate([o for o in observations if gate_key(o.signals) == key]) for key in KEYS}
     return Thresholds(gates=gates, note=note)

@@ -91,6 +91,14 @@ _COUNT_CUE = re.compile(
 )
 
 
+_WHO = re.compile(r"是谁|叫什么|名字|姓名|哪位|\bwho\b|\bname\s+of\b|\bnamed?\b")
+
+
+def asks_for_name(question: str) -> bool:
+    """「组长是谁」, 「乡长叫什么名字」, 'who is …'."""
+    return bool(_WHO.search(question.lower()))
+
+
 def asks_for_count(question: str) -> bool:
     """Whether a question asks how many (or whether any): 「被起诉了几次」, 「有没有被复议」. Not
     「那12件行政诉讼的原告都是谁」 or 「收费由哪些项目构成」: a figure does not answer who, why or which."""

@@ -415,8 +415,8 @@ class Store:
     def term_weights(self, terms: list[str]) -> dict[str, float]:
         """IDF of question words from the BM25 index's document frequencies (no rescan of the chunks).
 
-        A word the index does not hold as one token (a phrase, a rare compound) takes the largest
-        document frequency of its tokens, so it never weighs more than its commonest part.
+        A word the index does not hold as one token takes the document frequency of its rarest
+        token of two or more characters (see _Bm25.document_frequency).
         """
         index, chunks = self._bm25_index()
         n = max(1, len(chunks))
@@ -524,15 +524,15 @@ class _Bm25:
             self.columns[name] = np.fromiter((codes[v] for v in values), dtype=np.int32, count=len(values))
 
     def document_frequency(self, term: str) -> int:
-        """How many chunks hold the term as a token; for a term that is no token, the largest
-        document frequency among its own tokens (0 when none is known)."""
+        """How many chunks hold the term as a token; for a term that is no token (a phrase), the
+        smallest document frequency among its tokens of two or more characters, an upper bound of
+        the phrase's own (0 when none is known: a word the corpus does not use is rare)."""
         indptr = self.index.scores["indptr"]
-        ids = (
-            [self.vocab[term]]
-            if term in self.vocab
-            else [self.vocab[t] for t in tokenize(term) if t in self.vocab]
-        )
-        return max((int(indptr[i + 1] - indptr[i]) for i in ids if i + 1 < len(indptr)), default=0)
+        if term in self.vocab:
+            ids = [self.vocab[term]]
+        else:
+            ids = [self.vocab[t] for t in tokenize(term) if len(t) >= 2 and t != term and t in self.vocab]
+        return min((int(indptr[i + 1] - indptr[i]) for i in ids if i + 1 < len(indptr)), default=0)
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         known = [self.vocab[t] for t in tokens if t in self.vocab]

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from assistant.answer import question_terms, relevance
 from assistant.query import parse, parse_years, with_history
+from assistant.retrieval import question_terms, relevance
+from ingest.classify import agency_aliases
 from prompts import REFUSAL
 
 XC = "彭阳县小岔乡人民政府_2022.txt"
@@ -233,8 +234,7 @@ def test_the_longest_agency_name_in_the_question_wins():
 def test_relevance_is_a_share_of_question_words():
     from ingest.types import Chunk
 
-    slots = parse("小岔乡的常住人口有多少？", ["彭阳县小岔乡人民政府"])
-    terms = question_terms("小岔乡的常住人口有多少？", slots)
+    terms = question_terms("小岔乡的常住人口有多少？", agency_aliases("彭阳县小岔乡人民政府"))
     assert terms == ["常住人口"]
     chunk = Chunk("d", "s", "t", "report", "一、总体情况", "全乡常住人口3万人。")
     assert relevance(terms, chunk, {}) == 1.0

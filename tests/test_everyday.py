@@ -256,7 +256,7 @@ def test_column_groups_are_summed_and_each_part_shown(corpus_assistant):
 
 @pytest.mark.slow
 def test_quantity_by_meaning_finds_a_row_the_lexicon_does_not_name(corpus_assistant):
-    answer = corpus_assistant.ask("平潭2021年有多少申请没办完留到下一年？")
+    answer = corpus_assistant.ask("平潭2021年没办完、留到下一年接着办的有几件？")
     assert answer.status == "answered"
     assert answer.citations[0].section.startswith("表三 四、结转下年度继续办理")
 
