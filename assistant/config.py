@@ -85,12 +85,12 @@ class Settings(BaseSettings):
             return None
         from assistant.llm import make_chat_model
 
-        return make_chat_model(self)
+        return make_chat_model(self.llm_base_url, self.llm_model, self.llm_api_key, self.llm_timeout)
 
     def get_store(self) -> Store:
         from assistant.store import Store
 
-        return Store(self)
+        return Store(self.data_dir, self.chroma_url, embedder_spec=self.embedder)
 
 
 @lru_cache(maxsize=1)

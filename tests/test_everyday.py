@@ -169,9 +169,8 @@ def test_each_scope_and_tier_has_its_own_gate():
     agency = Observation(Signals(coverage=0.5, scope="agency", rare=0.0), False, False)
     thresholds = calibrate([rules, agency])
     assert thresholds.admits(rules.signals) and not thresholds.admits(agency.signals)
-    assert set(thresholds.gates) == {
-        f"{s}/{t}" for s in ("rules", "all", "agency") for t in ("held", "missing")
-    }
+    scoped = {f"{s}/{t}" for s in ("rules", "all", "agency") for t in ("held", "missing")}
+    assert set(thresholds.gates) == scoped | {"who"}
 
 
 def test_shipped_thresholds_were_calibrated():
