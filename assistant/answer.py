@@ -250,6 +250,7 @@ def _facts_answer(
         if missing:
             text += f"\n资料库中没有{'、'.join(f'{y}年' for y in missing)}的相应年度报告，无法回答这些年份。"
     text += _aggregate_text(figures, slots)
+    text += "".join(f"\n{note}" for note in _flagged(store, figures))
     if quantity.neighbour and len(figures) <= 3:
         text += _neighbour_text(store, figures, quantity.neighbour, slots.column or "总计", citations)
     evidence.citations = citations
@@ -261,6 +262,32 @@ def is_english(question: str) -> bool:
     letters = sum(ch.isascii() and ch.isalpha() for ch in question)
     cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in question)
     return letters > 3 * cjk and letters >= 8
+
+
+def _flagged(store: Store, figures: list[Figure]) -> list[str]:
+    """One line per figure that a failed ingest check concerns: the figure stays as published,
+    and the answer says which of the report's own rules it breaks (no computed numbers)."""
+    notes: list[str] = []
+    for fig in figures:
+        for check in store.catalog.checks(fig.document.doc_id):
+            if check.ok or not _concerns(check.rule, check.row, fig):
+                continue
+            what = check.message_zh.split("：")[0]
+            notes.append(
+                f"注意：{_who(fig.document)}{fig.document.year}年报告{what}的数字彼此不符"
+                f"（报告自身的勾稽关系不成立），以上按报告原文提供。"
+            )
+    return list(dict.fromkeys(notes))
+
+
+def _concerns(rule: str, row: str, fig: Figure) -> bool:
+    """Whether a check's rule and row concern the figure (表四 totals of its row; 表三 （七）总计 in
+    its column)."""
+    if rule == "表四总计":
+        return fig.quantity.table == "表四" and row.split(" / ")[0] in fig.section
+    if rule == "办理结果合计":
+        return fig.quantity.row == "三.7" and row.endswith(f"{fig.column}列")
+    return False
 
 
 def _latest_per_agency_year(docs: list[Document]) -> list[Document]:

@@ -264,3 +264,12 @@ def test_quantity_by_meaning_finds_a_row_the_lexicon_does_not_name(corpus_assist
 def test_a_department_that_is_not_held_is_refused(corpus_assistant):
     answer = corpus_assistant.ask("平潭综合实验区公安局2021年行政处罚决定数是多少？")
     assert answer.status == "not_found" and "平潭综合实验区公安局" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_flagged_figure_is_served_as_published_with_a_note(corpus_assistant):
+    answer = corpus_assistant.ask("平潭2020年办结了多少申请？")
+    assert "本年度办理结果总计21件" in answer.answer  # as published, though its rows add to 27
+    assert "注意：平潭综合实验区2020年报告表三总计列的数字彼此不符" in answer.answer
+    clean = corpus_assistant.ask("平潭2021年办结了多少申请？")
+    assert "69件" in clean.answer and "注意" not in clean.answer
