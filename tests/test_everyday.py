@@ -4,6 +4,7 @@ English, and the calibrated answer-or-refuse decision."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -273,3 +274,19 @@ def test_a_flagged_figure_is_served_as_published_with_a_note(corpus_assistant):
     assert "注意：平潭综合实验区2020年报告表三总计列的数字彼此不符" in answer.answer
     clean = corpus_assistant.ask("平潭2021年办结了多少申请？")
     assert "69件" in clean.answer and "注意" not in clean.answer
+
+
+@pytest.mark.slow
+def test_calibrate_command_writes_thresholds_that_refuse_every_not_found_question(
+    bundled_data_dir, tmp_path, capsys
+):
+    from assistant.cli import main
+
+    out = tmp_path / "answerability.json"
+    dev = Path(__file__).resolve().parent.parent / "data" / "eval" / "dev.jsonl"
+    assert main(["calibrate", str(dev), "--data-dir", str(bundled_data_dir), "--write", str(out)]) == 0
+    written = load_thresholds(out)
+    assert "dev.jsonl" in written.note
+    measured = [g.measured for g in written.gates.values() if g.measured.get("searches")]
+    assert measured and all(m["answered_not_found"] == 0 for m in measured)
+    assert sum(m["answered_right"] for m in measured) >= 10  # the dev set's rule and narrative questions
