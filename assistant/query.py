@@ -143,6 +143,10 @@ def parse_years(question: str, latest: int | None = None) -> list[int]:
     return sorted(set(years), key=years.index)
 
 
+# Words no place name holds: a match that contains one ran across words of the question.
+_NOT_A_NAME = re.compile(r"政府|部门|单位|机关|.[和的及与或在向对把被]")  # 和平区 keeps its 和
+
+
 def _without_dates(question: str) -> str:
     """The question with years and dates blanked, so 「2019年XX市」 does not read as a place 「年XX市」."""
     text = arabic_years(question)
@@ -317,6 +321,8 @@ def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | 
         place = place.strip()
         if place in _GENERIC_PLACES or any(place in span or span in place for span in matched_spans):
             continue
+        if _NOT_A_NAME.search(place):
+            continue  # 「县级政府汇总部门和乡」 runs across words: no place name holds these
         if any(place.endswith(g) for g in ("实验区", "开发区", "自治区", "行政区")) and len(place) <= 4:
             continue
         if not any(_names(place, alias) for aliases in table.values() for alias in aliases):

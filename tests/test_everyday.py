@@ -49,6 +49,11 @@ def test_year_before_an_unknown_agency_is_not_part_of_its_name():
     assert slots.unknown_place == "南京市" and slots.years == [2019] and not slots.agencies
 
 
+def test_words_running_across_a_sentence_are_no_place():
+    slots = parse("按2021年格式，县级政府汇总部门和乡镇年报要在几月几号前报上一级？", ALIASES)
+    assert slots.unknown_place is None and slots.agencies == []
+
+
 def test_known_agency_is_never_an_unknown_place():
     for question in ("2024年淮安市洪泽区被起诉几次", "洪泽区人民政府2024年被起诉几次"):
         slots = parse(question, ALIASES)
