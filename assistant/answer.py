@@ -22,6 +22,7 @@ from assistant.query import (
     asks_for_name,
     match_agencies,
     standalone_question,
+    with_glossary,
     with_history,
 )
 from assistant.retrieval import (
@@ -215,7 +216,7 @@ def _facts_answer(
         return _not_found(f"资料库中没有{'、'.join(f'{y}年' for y in slots.years)}的年度报告。")
     figures: list[Figure] = []
     for doc in docs:
-        fig = figure(doc, store.catalog.facts(doc.doc_id), quantity, slots.column, question)
+        fig = figure(doc, store.catalog.facts(doc.doc_id), quantity, slots.column, with_glossary(question))
         if fig is not None:
             figures.append(fig)
     if not figures:
