@@ -41,6 +41,7 @@ from assistant.retrieval import (
 from assistant.retrieval import (
     found as found_in,
 )
+from assistant.text import simplified
 from assistant.types import Answer, Citation, Evidence, Signals
 from ingest.classify import agency_aliases
 from ingest.report import format_number
@@ -126,7 +127,9 @@ def offline_answer(
     year: int | None = None,
 ) -> tuple[Answer, Evidence]:
     """The answer without any language model, and the evidence it stands on."""
-    question = (question or "").strip()
+    asked = (question or "").strip()
+    question = simplified(asked)
+    history = [{**turn, "content": simplified(str(turn.get("content") or ""))} for turn in history]
     store = ctx.store
     documents = store.documents()
     reports = [d for d in documents if d.kind == "report"]
@@ -142,7 +145,7 @@ def offline_answer(
             slots.unknown_place = agency
     if year and not slots.years:
         slots.years = [int(year)]
-    evidence = Evidence(question=standalone_question(slots, question), slots=slots, asked=question)
+    evidence = Evidence(question=standalone_question(slots, question), slots=slots, asked=asked)
     if not question:
         return Answer(status="not_found", answer="请输入问题。Please type a question."), evidence
 

@@ -20,6 +20,19 @@ _PUNCT = re.compile(r"^[\s\W_]+$", re.UNICODE)
 NUMBER_RE = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
 
 
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional characters as simplified ones (OpenCC): 「洪澤區行政復議」 → 「洪泽区行政复议」.
+    The documents and every table of words here are in simplified characters."""
+    return _t2s().convert(text) if text else text
+
+
 @lru_cache(maxsize=4096)
 def tokenize(text: str) -> tuple[str, ...]:
     """jieba search-mode tokens, lowercased, without stopwords and punctuation."""

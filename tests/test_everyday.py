@@ -295,3 +295,11 @@ def test_calibrate_command_writes_thresholds_that_refuse_every_not_found_questio
     measured = [g.measured for g in written.gates.values() if g.measured.get("searches")]
     assert measured and all(m["answered_not_found"] == 0 for m in measured)
     assert sum(m["answered_right"] for m in measured) >= 10  # the dev set's rule and narrative questions
+
+
+@pytest.mark.slow
+def test_traditional_characters_are_read_as_simplified(corpus_assistant):
+    answer = corpus_assistant.ask("洪澤區2024年行政復議結果糾正的有幾件")
+    assert answer.status == "answered"
+    assert answer.citations[0].source == "淮安市洪泽区人民政府_2024.txt"
+    assert answer.citations[0].section == "表四 行政复议" and "（结果纠正）1件" in answer.answer
