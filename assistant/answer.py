@@ -37,11 +37,12 @@ from assistant.retrieval import (
     relevance,
     rerank_score,
     states_count,
+    word_share,
 )
 from assistant.retrieval import (
     found as found_in,
 )
-from assistant.text import simplified
+from assistant.text import is_english, simplified
 from assistant.types import Answer, Citation, Evidence, Signals
 from ingest.classify import agency_aliases
 from ingest.report import format_number
@@ -169,7 +170,7 @@ def offline_answer(
             evidence.path = "not_found"
             return _not_found(_missing_years_text(slots.agencies, missing, reports)), evidence
 
-    return _retrieval_answer(ctx, slots, evidence), evidence
+    return _retrieval_answer(ctx, slots, evidence, agencies), evidence
 
 
 def _quantity_by_meaning(store: Store, question: str, slots: Slots) -> None:
@@ -259,13 +260,6 @@ def _facts_answer(
         text += _neighbour_text(store, figures, quantity.neighbour, slots.column or "总计", citations)
     evidence.citations = citations
     return Answer(status="answered", answer=text, citations=citations)
-
-
-def is_english(question: str) -> bool:
-    """Mostly Latin letters: the user wrote in English (agency names may stay in Chinese)."""
-    letters = sum(ch.isascii() and ch.isalpha() for ch in question)
-    cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in question)
-    return letters > 3 * cjk and letters >= 8
 
 
 def _flagged(store: Store, figures: list[Figure]) -> list[str]:
@@ -440,14 +434,18 @@ def _search_filters(slots: Slots, question: str) -> list[SearchFilter]:
 
 
 def _ranked(
-    store: Store, question: str, flt: SearchFilter, k: int, terms: list[str], extra: tuple[str, ...]
+    store: Store,
+    question: str,
+    flt: SearchFilter,
+    k: int,
+    terms: list[str],
+    weights: dict[str, float],
+    extra: tuple[str, ...],
 ) -> tuple[list[Candidate], Signals]:
     """The passages of one search in re-ranked order, and the signals of the best one."""
-    weights = store.term_weights(terms)
-    total = sum(weights.get(t, 1.0) for t in terms) or 1.0
 
     def bonus(text: str) -> float:
-        return 0.1 * sum(weights.get(t, 1.0) * found_in(t, text) for t in terms) / total
+        return 0.1 * word_share(terms, text, weights)
 
     found = store.retrieve(question, flt, max(20, 4 * k), extra, bonus)
     floor = min(found.dense.values(), default=0.0)
@@ -490,38 +488,37 @@ def _ranked(
 def _wording_match(terms: list[str], weights: dict[str, float], hit: tuple[float, Wording] | None) -> float:
     """IDF-weighted share of the question's words that the closest wording holds: tells apart
     wordings the embedder finds alike (「哪些信息应当公开」 / 「哪些信息不予公开」)."""
-    if hit is None or not terms:
-        return 0.0
-    text = hit[1].question
-    total = sum(weights.get(t, 1.0) for t in terms)
-    return sum(weights.get(t, 1.0) * found_in(t, text) for t in terms) / total if total else 0.0
+    return word_share(terms, hit[1].question, weights) if hit is not None else 0.0
 
 
 def _citation(chunk: Chunk) -> Citation:
     return Citation(source=chunk.source, title=chunk.title, section=chunk.section, quote=chunk.text)
 
 
-def _retrieval_answer(ctx: Context, slots: Slots, evidence: Evidence) -> Answer:
+def _retrieval_answer(
+    ctx: Context, slots: Slots, evidence: Evidence, aliases: dict[str, list[str]]
+) -> Answer:
     """The best passage's sentences, when the calibrated evidence admits it; else not_found (and
-    an LLM, if configured, still sees the passages)."""
+    an LLM, if configured, still sees the passages). `aliases`: each agency's names."""
     question = evidence.question
-    english = is_english(question)
-    extra = tuple(glossary.chinese_terms(question)) if english else ()
-    table = ctx.store.agency_aliases()
-    names = [alias for agency in slots.agencies for alias in table.get(agency) or agency_aliases(agency)]
+    extra = tuple(glossary.chinese_terms(question)) if is_english(question) else ()
+    names = [alias for agency in slots.agencies for alias in aliases.get(agency) or agency_aliases(agency)]
     terms = question_terms(question, names, extra)
+    weights = ctx.store.term_weights(terms)
     chosen: tuple[Answer, list[Citation]] | None = None
     fallback: list[Candidate] = []
     for flt in _search_filters(slots, question):
-        candidates, signals = _ranked(ctx.store, question, flt, ctx.top_k, terms, extra)
+        candidates, signals = _ranked(ctx.store, question, flt, ctx.top_k, terms, weights, extra)
         fallback = fallback or candidates
         if not candidates:
             continue
-        if ctx.explore:  # calibration: every search is a trial, answered with the gate open
-            evidence.trials.append((signals, _compose(ctx, candidates, terms, question)[0]))
-        if chosen is None and ctx.thresholds.admits(signals):
+        admitted = chosen is None and ctx.thresholds.admits(signals)
+        composed = _compose(ctx, candidates, terms, weights, question) if admitted or ctx.explore else None
+        if ctx.explore and composed:  # calibration: every search is a trial, answered with the gate open
+            evidence.trials.append((signals, composed[0]))
+        if admitted:
             evidence.signals = signals
-            chosen = _compose(ctx, candidates, terms, question)
+            chosen = composed
             if not ctx.explore:
                 break
         elif chosen is None:
@@ -537,7 +534,7 @@ def _retrieval_answer(ctx: Context, slots: Slots, evidence: Evidence) -> Answer:
 
 
 def _compose(
-    ctx: Context, candidates: list[Candidate], terms: list[str], question: str
+    ctx: Context, candidates: list[Candidate], terms: list[str], weights: dict[str, float], question: str
 ) -> tuple[Answer, list[Citation]]:
     """The extractive answer from re-ranked passages, and the numbered sources an LLM would see."""
     top = candidates[0]
@@ -552,7 +549,6 @@ def _compose(
     sources = citations + [
         _citation(c.chunk) for c in candidates[len(chosen) : ctx.top_k] if c.chunk.chunk_id not in shown
     ]
-    weights = ctx.store.term_weights(terms)
     counter = asked_counter(question)
     parts = []
     for i, cand in enumerate(chosen, start=1):

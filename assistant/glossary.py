@@ -30,13 +30,19 @@ def entries(path: Path = GLOSSARY_PATH) -> tuple[tuple[str, tuple[str, ...]], ..
     return tuple(out)
 
 
+@cache
+def _variants_longest_first() -> tuple[tuple[str, str], ...]:
+    """(English variant, Chinese term) pairs, longest variant first."""
+    pairs = [(variant, zh) for zh, variants in entries() for variant in variants]
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
 def chinese_terms(question: str) -> list[str]:
     """The Chinese terms whose English forms stand in the question (whole words, longest first)."""
     text = " " + re.sub(r"\s+", " ", question.lower()) + " "
     found: list[str] = []
     taken: list[tuple[int, int]] = []
-    pairs = [(variant, zh) for zh, variants in entries() for variant in variants]
-    for variant, zh in sorted(pairs, key=lambda p: -len(p[0])):
+    for variant, zh in _variants_longest_first():
         for m in re.finditer(rf"(?<![a-z]){re.escape(variant)}(?![a-z])", text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from assistant.glossary import chinese_terms
 from assistant.lexicon import Quantity, find_column, find_quantity, normalize_question
+from assistant.text import is_english
 from ingest.classify import agency_aliases, arabic_years
 
 _YEAR = r"((?:19|20)\d{2})"
@@ -227,8 +228,7 @@ _ENGLISH_WORDS = set(
 def _english_place(question: str) -> str | None:
     """A capitalized name in an English question (not a sentence's first word, not a common word): a
     place or agency the question names, e.g. 'Shanghai Pudong'. None for Chinese questions."""
-    latin = sum(ch.isascii() and ch.isalpha() for ch in question)
-    if latin < 3 * sum("\u4e00" <= ch <= "\u9fff" for ch in question) + 8:
+    if not is_english(question):
         return None
     text = question.strip()
     for m in re.finditer(r"\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*", text):
@@ -244,7 +244,7 @@ def _english_departments(question: str, found: list[str], table: dict[str, list[
     """In an English question, 'Pingtan Natural Resources and Ecological Environment Bureau' names
     the department of Pingtan whose Chinese name holds the glossary terms the question uses in English
     (自然资源, 生态环境), not the government of Pingtan: the department replaces its parent."""
-    if not found or re.search(r"[\u4e00-\u9fff]", question):
+    if not found or not is_english(question):
         return found
     words = set(chinese_terms(question))
     out = []
@@ -342,7 +342,7 @@ def _alias_table(agencies: Agencies) -> dict[str, list[str]]:
 
 def with_glossary(question: str) -> str:
     """An English question with the Chinese terms it names appended (for the lexicon's patterns)."""
-    terms = chinese_terms(question) if not re.search(r"[\u4e00-\u9fff]{4}", question) else []
+    terms = chinese_terms(question) if is_english(question) else []
     return f"{question} {' '.join(terms)}" if terms else question
 
 

@@ -133,13 +133,15 @@ def rarest_term(terms: list[str], weights: dict[str, float]) -> str | None:
     return max(chinese, key=lambda t: (weights.get(t, 1.0), len(t)), default=None)
 
 
-def relevance(terms: list[str], chunk: Chunk, weights: dict[str, float]) -> float:
-    """IDF-weighted share of the question's content words that the passage holds (0-1)."""
-    if not terms:
-        return 0.0
-    text = f"{chunk.section} {chunk.text}"
+def word_share(terms: list[str], text: str, weights: dict[str, float]) -> float:
+    """IDF-weighted share of the question's content words that a text holds (0-1)."""
     total = sum(weights.get(t, 1.0) for t in terms)
     return sum(weights.get(t, 1.0) * found(t, text) for t in terms) / total if total else 0.0
+
+
+def relevance(terms: list[str], chunk: Chunk, weights: dict[str, float]) -> float:
+    """IDF-weighted share of the question's content words that the passage (section and text) holds."""
+    return word_share(terms, f"{chunk.section} {chunk.text}", weights)
 
 
 def distinct_numbers(text: str) -> int:
@@ -176,11 +178,9 @@ def best_passage(
     sentences = split_sentences(text)
     if not sentences:
         return []
-    total = sum(weights.get(t, 1.0) for t in terms) or 1.0
 
     def score(sentence: str) -> float:
-        words = sum(weights.get(t, 1.0) * found(t, sentence) for t in terms) / total
-        return words + (0.5 if states_count(sentence, counter) else 0.0)
+        return word_share(terms, sentence, weights) + (0.5 if states_count(sentence, counter) else 0.0)
 
     ranked = sorted(range(len(sentences)), key=lambda i: (-score(sentences[i]), i))
     chosen = [ranked[0]]

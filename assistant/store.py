@@ -452,11 +452,8 @@ class Store:
         index, chunks = self._bm25_index()
         if index is None:
             return set()
-        indptr = index.index.scores["indptr"]
         limit = share * len(chunks)
-        return {
-            t for t, i in index.vocab.items() if i + 1 < len(indptr) and indptr[i + 1] - indptr[i] > limit
-        }
+        return {t for t, i in index.vocab.items() if index.token_frequency(i) > limit}
 
     def quantity_index(self) -> QuantityIndex:
         """The table labels' glosses, embedded once per process (vectors cached in the catalog)."""
@@ -533,12 +530,16 @@ class _Bm25:
         """How many chunks hold the term as a token; for a term that is no token (a phrase), the
         smallest document frequency among its tokens of two or more characters, an upper bound of
         the phrase's own (0 when none is known: a word the corpus does not use is rare)."""
-        indptr = self.index.scores["indptr"]
         if term in self.vocab:
             ids = [self.vocab[term]]
         else:
             ids = [self.vocab[t] for t in tokenize(term) if len(t) >= 2 and t != term and t in self.vocab]
-        return min((int(indptr[i + 1] - indptr[i]) for i in ids if i + 1 < len(indptr)), default=0)
+        return min((self.token_frequency(i) for i in ids), default=0)
+
+    def token_frequency(self, token_id: int) -> int:
+        """How many chunks hold one vocabulary token (0 for an id the index has no column for)."""
+        indptr = self.index.scores["indptr"]
+        return int(indptr[token_id + 1] - indptr[token_id]) if token_id + 1 < len(indptr) else 0
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         known = [self.vocab[t] for t in tokens if t in self.vocab]

@@ -27,6 +27,13 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+def is_english(question: str) -> bool:
+    """Mostly Latin letters: the user wrote in English (agency names may stay in Chinese)."""
+    letters = sum(ch.isascii() and ch.isalpha() for ch in question)
+    cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in question)
+    return letters > 3 * cjk and letters >= 8
+
+
 def simplified(text: str) -> str:
     """Traditional characters as simplified ones (OpenCC): 「洪澤區行政復議」 → 「洪泽区行政复议」.
     The documents and every table of words here are in simplified characters."""
