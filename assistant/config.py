@@ -58,6 +58,41 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=30, ge=1, description="Questions per minute allowed from one client on /api/ask and the chat."
     )
+    max_request_kb: int = Field(
+        default=1024,
+        ge=1,
+        description="Largest request body accepted outside the staff area (questions, chat events), in KB; "
+        "larger bodies, declared or streamed, get 413 before they are parsed.",
+    )
+    admin_attempts_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description="Staff-token attempts per minute from one client, the login form and wrong Bearer tokens "
+        "of the admin API counted together; then 429 until the minute is over.",
+    )
+    max_markup_mb: float = Field(
+        default=10.0,
+        gt=0,
+        description="Largest markup parsed from one document, in MB: a .docx's XML parts unpacked, or an "
+        "HTML file. Bounds the memory a small upload can claim.",
+    )
+    max_unpacked_mb: float = Field(
+        default=100.0,
+        gt=0,
+        description="Largest unpacked size of a .docx (every part of the archive together), in MB.",
+    )
+    max_table_cells: int = Field(
+        default=50_000,
+        ge=100,
+        description="Most cells one table of a document may expand to, merged cells counted in every "
+        "position they cover (HTML colspan/rowspan, Word gridSpan).",
+    )
+    ingest_lock_timeout: float = Field(
+        default=600.0,
+        ge=0,
+        description="Seconds an ingest (CLI or staff upload) waits while another process writes to the same "
+        "data dir, before it gives up with a message.",
+    )
     admin_token: str = Field(
         default="", description="Token for the staff area (/admin, admin API). Empty = staff area off."
     )
@@ -74,6 +109,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return self.max_request_kb * 1024
 
     def get_embedder(self) -> Embeddings:
         from assistant.embeddings import make_embedder
