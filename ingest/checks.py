@@ -3,16 +3,21 @@
 - 表三: 一 + 二 = 三（七）总计 + 四, column by column;
 - 表三: 总计 = the sum of the six applicant columns, row by row;
 - 表三: 三（七）总计 = the sum of the result rows（一）…（六）, column by column;
-- 表四: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结, for each part.
+- 表四: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结, for each part;
+- 正文与表格: each count the narrative states of a table quantity restates a table figure
+  (ingest.crosschecks; the checks across years of one agency are there too).
 
 Blank cells are skipped, never read as 0. Facts are served as published whatever these say.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from ingest.crosschecks import narrative_checks
 from ingest.report import format_number
 from ingest.template import APPLICANT_COLUMNS, RESULT_GROUPS, TABLE3_COLUMNS, TABLE4_ROWS, table3_path
-from ingest.types import CheckResult, Fact
+from ingest.types import CheckResult, Chunk, Fact
 
 _EPS = 1e-6
 
@@ -30,8 +35,11 @@ def result_leaves(keys: set[str]) -> list[str]:
     return leaves
 
 
-def check_report(facts: list[Fact]) -> list[CheckResult]:
-    """Every 勾稽关系 the format states, applied to a report's facts (blank cells skipped)."""
+def check_report(
+    facts: list[Fact], chunks: Iterable[Chunk] = (), year: int | None = None
+) -> list[CheckResult]:
+    """Every 勾稽关系 the format states, applied to a report's facts (blank cells skipped); with the
+    report's chunks, also its narrative's counts against its tables (`year`: the report's)."""
     t3 = _cells(facts, "表三")
     results: list[CheckResult] = []
     if t3:
@@ -39,6 +47,7 @@ def check_report(facts: list[Fact]) -> list[CheckResult]:
         results += check_total_column(t3)
         results += check_result_total(t3)
     results += check_table4(_cells(facts, "表四"))
+    results += [check.result() for check in narrative_checks(chunks, facts, year)]
     return results
 
 

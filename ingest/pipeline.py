@@ -13,7 +13,7 @@ from ingest.types import Document, LoadedFile, ParsedDocument
 
 # Bump when parsing changes what a file becomes: stored documents of an older version are
 # parsed again on the next ingest even though their bytes are unchanged.
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 
 
 def parse_loaded(loaded: LoadedFile) -> ParsedDocument:
@@ -34,7 +34,7 @@ def parse_loaded(loaded: LoadedFile) -> ParsedDocument:
         report = parse_report(loaded, document)
         parsed.chunks = report.chunks
         parsed.facts = report.facts
-        parsed.checks = check_report(report.facts)
+        parsed.checks = check_report(report.facts, report.chunks, document.year)
         parsed.problems = report.problems + required_tables_missing(report)
         recognition = report.recognition()
         recognition.add_checks(parsed.checks)
