@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     admin_token: str = Field(
         default="", description="Token for the staff area (/admin, admin API). Empty = staff area off."
     )
+    log_days: int = Field(
+        default=180,
+        ge=0,
+        description="Days the question log keeps each question asked in the chat and the API (with its answer "
+        "and feedback; no IP address or other personal data). 0 = no log and no answer ids.",
+    )
     cors_origins: str = Field(default="*", description="Comma-separated origins allowed to call /api/ask.")
     frame_ancestors: str = Field(
         default="*", description="Space-separated origins allowed to embed the chat in an iframe ('*' = any)."
