@@ -51,6 +51,8 @@ from ingest.types import Chunk, Document
 from prompts import REFUSAL
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from assistant.store import Store
@@ -94,13 +96,18 @@ def answer_question(
     history: list[dict],
     agency: str | None = None,
     year: int | None = None,
+    on_evidence: Callable[[Evidence], None] | None = None,
 ) -> Answer:
+    """The answer to a question; `on_evidence` is called with the evidence it stands on, its path
+    "llm" when the model wrote the answer (the question log records it)."""
     offline, evidence = offline_answer(ctx, question, history, agency, year)
-    if not _model_may_answer(ctx, offline, evidence):
-        return offline
-    from assistant.llm import llm_answer
+    final = offline
+    if _model_may_answer(ctx, offline, evidence):
+        from assistant.llm import llm_answer
 
-    return llm_answer(ctx.llm, evidence, offline, history)
+        final = llm_answer(ctx.llm, evidence, offline, history)
+    _report_path(evidence, offline, final, on_evidence)
+    return final
 
 
 def stream_answer(
@@ -109,15 +116,36 @@ def stream_answer(
     history: list[dict],
     agency: str | None = None,
     year: int | None = None,
+    on_evidence: Callable[[Evidence], None] | None = None,
 ) -> Iterator[str | Answer]:
+    """Text pieces as they are written, then the final Answer; `on_evidence` as in answer_question,
+    called before the final Answer is yielded."""
     offline, evidence = offline_answer(ctx, question, history, agency, year)
     if not _model_may_answer(ctx, offline, evidence):
         yield offline.answer
+        _report_path(evidence, offline, offline, on_evidence)
         yield offline
         return
     from assistant.llm import llm_stream
 
-    yield from llm_stream(ctx.llm, evidence, offline, history)
+    for piece in llm_stream(ctx.llm, evidence, offline, history):
+        if isinstance(piece, Answer):
+            _report_path(evidence, offline, piece, on_evidence)
+        yield piece
+
+
+def _report_path(
+    evidence: Evidence, offline: Answer, final: Answer, on_evidence: Callable[[Evidence], None] | None
+) -> None:
+    """Mark the evidence's path "llm" when the model's checked answer replaced the offline one
+    (not when it fell back to it, with or without the unavailable note), and pass it on."""
+    if on_evidence is None:
+        return
+    from assistant.llm import UNAVAILABLE_NOTE
+
+    if final is not offline and not final.answer.startswith(UNAVAILABLE_NOTE):
+        evidence.path = "llm"
+    on_evidence(evidence)
 
 
 def offline_answer(

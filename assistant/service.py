@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from assistant.config import BUNDLED_CORPUS, Settings, get_settings
+from assistant.questionlog import QuestionLog, open_question_log
 from assistant.store import IngestResult, Store
-from assistant.types import Answer
+from assistant.types import Answer, Evidence
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.pipeline import parse_bytes
 from ingest.types import CheckResult, IngestError
@@ -72,6 +74,7 @@ class Assistant:
         self._llm = None
         self._llm_checked = False
         self._context = None
+        self.question_log: QuestionLog | None = None  # the web app opens it (start_question_log)
 
     # ------------------------------------------------------------------ documents
 
@@ -213,10 +216,15 @@ class Assistant:
         agency: str | None = None,
         year: int | None = None,
     ) -> Answer:
-        """Answer one question (with the conversation so far), optionally scoped to an agency/year."""
+        """Answer one question (with the conversation so far), optionally scoped to an agency/year.
+        With the question log on, the question is logged and the answer carries the entry's id."""
         from assistant.answer import answer_question
 
-        return answer_question(self.context(), question, history or [], agency=agency, year=year)
+        started, seen = time.perf_counter(), []
+        answer = answer_question(
+            self.context(), question, history or [], agency=agency, year=year, on_evidence=seen.append
+        )
+        return self._logged(answer, seen, started)
 
     def ask_stream(
         self,
@@ -225,10 +233,48 @@ class Assistant:
         agency: str | None = None,
         year: int | None = None,
     ) -> Iterator[str | Answer]:
-        """Yield text pieces as they are written, then the final checked Answer."""
+        """Yield text pieces as they are written, then the final checked Answer (logged as in `ask`)."""
         from assistant.answer import stream_answer
 
-        yield from stream_answer(self.context(), question, history or [], agency=agency, year=year)
+        started, seen = time.perf_counter(), []
+        for piece in stream_answer(
+            self.context(), question, history or [], agency=agency, year=year, on_evidence=seen.append
+        ):
+            yield self._logged(piece, seen, started) if isinstance(piece, Answer) else piece
+
+    # ------------------------------------------------------------------ question log
+
+    def start_question_log(self) -> QuestionLog | None:
+        """Log the questions asked from now on, in the catalog's database, when GONGKAI_LOG_DAYS > 0
+        (the web app does this; the CLI, eval and calibration runs are not logged)."""
+        if self.question_log is None:
+            self.question_log = open_question_log(
+                self.settings.log_days,
+                self.store.catalog.path,
+                getattr(self.settings, "database_url", ""),
+            )
+        return self.question_log
+
+    def _logged(self, answer: Answer, seen: list[Evidence], started: float) -> Answer:
+        """The answer with the id of its log entry (unchanged when the log is off)."""
+        if self.question_log is None or not seen:
+            return answer
+        evidence = seen[-1]
+        try:
+            entry_id = self.question_log.record(
+                question=evidence.asked,
+                status=answer.status,
+                path=evidence.path if answer.status == "answered" else "not_found",
+                answer=answer.answer,
+                sources=[(c.source, c.section) for c in answer.citations],
+                agencies=evidence.slots.agencies,
+                years=evidence.slots.years,
+                latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        except Exception:  # the log must never cost an answer
+            log.exception("question not logged")
+            return answer
+        return answer.model_copy(update={"id": entry_id})
 
 
 __all__ = ["Assistant", "DraftReport", "IngestResult", "expand_paths"]

@@ -24,6 +24,12 @@ class Answer(BaseModel):
     status: Literal["answered", "not_found"]
     answer: str
     citations: list[Citation] = Field(default_factory=list)
+    id: str | None = Field(
+        default=None,
+        description="The question-log entry of this answer, for POST /api/feedback; only present "
+        "when the question log is on (GONGKAI_LOG_DAYS > 0).",
+        exclude_if=lambda value: value is None,
+    )
 
     def to_json_dict(self) -> dict:
         return self.model_dump()
@@ -75,7 +81,7 @@ class Evidence:
     slots: Slots
     citations: list[Citation] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
-    path: str = "retrieval"  # facts | retrieval | check | not_found
+    path: str = "retrieval"  # facts | retrieval | check | not_found | llm (the model wrote the answer)
     asked: str = ""  # the question as the user typed it
     signals: Signals | None = None  # for the retrieval path: the evidence of the best passage
     refused_by_gate: bool = False  # retrieval found passages, but too weak to answer offline
