@@ -19,7 +19,15 @@ from assistant.embeddings import embedder_name, make_embedder
 from assistant.quantities import QuantityIndex, load_glosses
 from assistant.retrieval import Hit, SearchFilter, fuse, weighted_fusion
 from assistant.text import tokenize
-from assistant.wordings import BUNDLED_WORDINGS, Wording, WordingIndex, attach, load_wordings, wording_files
+from assistant.wordings import (
+    BUNDLED_WORDINGS,
+    Wording,
+    WordingIndex,
+    attach,
+    folder_signature,
+    load_wordings,
+    wording_files,
+)
 from ingest.agencies import aliases as name_aliases
 from ingest.agencies import resolve as resolve_agency
 from ingest.pipeline import PARSER_VERSION
@@ -90,7 +98,7 @@ class Store:
         self._live: set[str] = set()
         self._wordings: WordingIndex | None = None
         self._quantities: QuantityIndex | None = None
-        self._wordings_generation = -1
+        self._wordings_key: tuple = ()
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ backends
@@ -436,7 +444,8 @@ class Store:
         """Wordings attached to live chunks, embedded as queries (cached), rebuilt per catalog generation."""
         with self._lock:
             self._bm25_index()
-            if self._wordings_generation == self._bm25_generation:
+            key = (self._bm25_generation, folder_signature(self.data_dir / "wordings"))
+            if self._wordings_key == key:  # same chunks, same staff wording files
                 return self._wordings
             wordings = load_wordings(wording_files(BUNDLED_WORDINGS)) + load_wordings(
                 wording_files(self.data_dir / "wordings"), origin="staff"
@@ -444,7 +453,7 @@ class Store:
             pairs = attach(wordings, self._bm25_chunks)
             vectors = self._embed_queries([w.question for w, _ in pairs])
             self._wordings = WordingIndex(pairs, np.asarray(vectors, dtype=np.float32))
-            self._wordings_generation = self._bm25_generation
+            self._wordings_key = key
             return self._wordings
 
     def common_words(self, share: float) -> set[str]:

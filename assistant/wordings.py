@@ -8,6 +8,7 @@ them for the 条例 and the format notices, and staff add their own in <data dir
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -35,6 +36,30 @@ class Wording:
     contains: str = ""
     lang: str = "zh"
     origin: str = "bundled"  # bundled | staff
+    id: str = ""  # staff wordings added through the staff area carry one; else see wording_id
+
+
+def wording_id(wording: Wording) -> str:
+    """A wording's id: the one its line carries, else a stable hash of what it says and where
+    ("b-…" bundled, "s-…" staff)."""
+    if wording.id:
+        return wording.id
+    key = "\n".join((wording.source, wording.section, wording.contains, wording.question))
+    prefix = "b" if wording.origin == "bundled" else "s"
+    return f"{prefix}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
+
+
+def folder_signature(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """What the *.jsonl files of a folder look like on disk (name, inode, size, mtime): it changes
+    whenever staff add, edit or remove a wording, so the index is rebuilt without a restart."""
+    out = []
+    for path in wording_files(folder):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((path.name, st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 def wording_files(*folders: Path) -> list[Path]:
@@ -63,6 +88,7 @@ def load_wordings(paths: Iterable[Path], origin: str = "bundled") -> list[Wordin
                         contains=str(row.get("contains") or "").strip(),
                         lang=str(row.get("lang") or "zh"),
                         origin=str(row.get("origin") or origin),
+                        id=str(row.get("id") or ""),
                     )
                 )
             except (ValueError, KeyError, TypeError) as exc:
