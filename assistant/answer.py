@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant import glossary
 from assistant.answerability import Thresholds, load_thresholds
-from assistant.facts import Figure, figure, figure_quote
+from assistant.facts import Figure, column_parts, figure, figure_quote
 from assistant.lexicon import Quantity, find_column
 from assistant.query import (
     Slots,
@@ -44,6 +44,7 @@ from assistant.retrieval import (
 )
 from assistant.text import is_english, simplified
 from assistant.types import Answer, Citation, Evidence, Signals
+from ingest.claims import Cell
 from ingest.classify import agency_aliases
 from ingest.report import format_number
 from ingest.template import table3_path
@@ -283,18 +284,22 @@ def _facts_answer(
         if missing:
             text += f"\n资料库中没有{'、'.join(f'{y}年' for y in missing)}的相应年度报告，无法回答这些年份。"
     text += _aggregate_text(figures, slots)
-    text += "".join(f"\n{note}" for note in _flagged(store, figures))
+    text += "".join(f"\n{note}" for note in _flagged(store, figures, citations))
     if quantity.neighbour and len(figures) <= 3:
         text += _neighbour_text(store, figures, quantity.neighbour, slots.column or "总计", citations)
     evidence.citations = citations
     return Answer(status="answered", answer=text, citations=citations)
 
 
-def _flagged(store: Store, figures: list[Figure]) -> list[str]:
-    """One line per figure that a failed ingest check concerns: the figure stays as published,
-    and the answer says which of the report's own rules it breaks (no computed numbers)."""
+def _flagged(store: Store, figures: list[Figure], citations: list[Citation] | None = None) -> list[str]:
+    """One line per figure that a failed check concerns: the figure stays as published, and the
+    answer says which of the report's own rules it breaks (no computed numbers), or what it
+    contradicts — the report's narrative, or the agency's report of the year before or after —
+    with that source added to `citations` (figure i is citation i+1)."""
+    from assistant.crosschecks import contradictions
+
     notes: list[str] = []
-    for fig in figures:
+    for i, fig in enumerate(figures, start=1):
         for check in store.catalog.checks(fig.document.doc_id):
             if check.ok or not _concerns(check.rule, check.row, fig):
                 continue
@@ -303,7 +308,20 @@ def _flagged(store: Store, figures: list[Figure]) -> list[str]:
                 f"注意：{_who(fig.document)}{fig.document.year}年报告{what}的数字彼此不符"
                 f"（报告自身的勾稽关系不成立），以上按报告原文提供。"
             )
+        if citations is None:
+            continue
+        for found in contradictions(store.catalog, fig.document, _figure_cells(fig)):
+            if found.other not in citations:
+                citations.append(found.other)
+            k = citations.index(found.other) + 1
+            notes.append(f"注意：{found.summary}[{i}][{k}]；以上按报告原文提供。")
     return list(dict.fromkeys(notes))
+
+
+def _figure_cells(fig: Figure) -> set[Cell]:
+    """The table cells a figure was read from (the columns it adds up, in every row it sums)."""
+    columns = set(column_parts(fig.column))
+    return {Cell(f.table, f.row_key, f.column) for _, row in fig.rows for f in row if f.column in columns}
 
 
 def _concerns(rule: str, row: str, fig: Figure) -> bool:

@@ -1,4 +1,4 @@
-"""Command line: gongkai ingest | ask | eval | list | remove | serve."""
+"""Command line: gongkai ingest | ask | eval | check | list | remove | serve."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
+
+if TYPE_CHECKING:
+    from assistant.service import DraftReport
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -37,6 +41,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if args.verbose and r.recognition:
             for line in r.recognition:  # the failed checks and format problems are among these lines
                 print(f"          {line}")
+            shown = "\n".join(r.recognition)
+            for warning in r.warnings:  # checks against the agency's other years are not
+                if warning not in shown:
+                    print(f"          warning: {warning}")
             continue
         for warning in r.warnings:
             print(f"          warning: {warning}")
@@ -136,6 +144,49 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check draft reports without adding them: format, arithmetic, narrative against tables, and
+    against the stored reports of the same agency. Exit 0 when all pass, 1 when any warns."""
+    assistant = _assistant(args)
+    status = 0
+    for path in [Path(p) for p in args.files]:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(
+                f"ERROR     {path.name}: cannot read the file ({exc.strerror}) / 无法读取文件",
+                file=sys.stderr,
+            )
+            status = 2
+            continue
+        report = assistant.check_draft(path.name, data)
+        if args.json:
+            print(json.dumps(report.to_dict(), ensure_ascii=False))
+        else:
+            _print_draft(report)
+        if report.error_en:
+            status = 2
+        elif not report.ok:
+            status = max(status, 1)
+    return status
+
+
+def _print_draft(report: DraftReport) -> None:
+    if report.error_en:
+        print(f"ERROR     {report.error_zh} / {report.error_en}")
+        return
+    failed = [c for c in report.checks if not c.ok]
+    who = " ".join(str(x) for x in (report.agency, report.year) if x)
+    print(
+        f"{report.source}  ({who or '-'})：{len(report.problems)} 个格式问题，{len(failed)} 处数字不符，"
+        f"{len(report.checks) - len(failed)} 项核对相符"
+    )
+    for problem in report.problems:
+        print(f"  格式：{problem}")
+    for check in failed:
+        print(f"  不符 [{check.rule}] {check.row}：{check.message_zh}")
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
     status = 0
@@ -196,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list ingested documents")
     p.add_argument("--data-dir")
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser(
+        "check", help="check draft reports (not added): format, arithmetic, narrative, other years"
+    )
+    p.add_argument("files", nargs="+")
+    p.add_argument("--data-dir")
+    p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("remove", help="remove documents by file name")
     p.add_argument("names", nargs="+")

@@ -83,9 +83,9 @@ class Assistant:
         try:
             stored = self.store.unchanged(hashlib.sha256(data).hexdigest(), Path(name).name)
             if stored is not None:
-                return stored  # same bytes, same name, same parser: nothing to parse or embed
+                return self._with_year_checks(stored)  # same bytes, same name, same parser: nothing to parse
             parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
-            return self.store.add(parsed)
+            return self._with_year_checks(self.store.add(parsed))
         except IngestError as exc:
             return IngestResult(
                 source=Path(name).name, status="error", message_en=exc.message_en, message_zh=exc.message_zh
@@ -98,6 +98,17 @@ class Assistant:
                 message_en=f"{Path(name).name}: could not be read ({type(exc).__name__})",
                 message_zh=f"{Path(name).name}：无法读取该文件（{type(exc).__name__}）",
             )
+
+    def _with_year_checks(self, result: IngestResult) -> IngestResult:
+        """Add the failed checks against the agency's reports of the year before and after."""
+        from assistant.crosschecks import year_warnings
+
+        if result.kind == "report":
+            for doc in self.store.catalog.documents_by_source(result.source):
+                result.warnings += [
+                    w for w in year_warnings(self.store.catalog, doc) if w not in result.warnings
+                ]
+        return result
 
     def ingest_paths(self, paths: Iterable[str | Path], progress: bool = False) -> list[IngestResult]:
         files = expand_paths(paths)
@@ -139,6 +150,9 @@ class Assistant:
         return self.ingest_paths([f for f in folders if f.exists()])
 
     def documents(self) -> list[dict]:
+        from assistant.crosschecks import all_year_warnings
+
+        across_years = all_year_warnings(self.store.catalog)
         out = []
         for doc in self.store.documents():
             checks = self.store.catalog.checks(doc.doc_id)
@@ -153,7 +167,8 @@ class Assistant:
                     "doc_id": doc.doc_id,
                     "facts": len(self.store.catalog.facts(doc.doc_id)),
                     "warnings": [c.message_zh for c in checks if not c.ok]
-                    + self.store.catalog.problems(doc.doc_id),
+                    + self.store.catalog.problems(doc.doc_id)
+                    + across_years.get(doc.doc_id, []),
                 }
             )
         return out
@@ -162,7 +177,10 @@ class Assistant:
         return [d.source for d in self.store.remove(source)]
 
     def check_draft(self, name: str, data: bytes) -> DraftReport:
-        """Check a draft annual report's format and arithmetic without adding it to the corpus."""
+        """Check a draft annual report's format, arithmetic and narrative, and against the stored
+        reports of its agency for the year before and after, without adding it to the corpus."""
+        from assistant.crosschecks import draft_year_checks
+
         try:
             parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
         except IngestError as exc:
@@ -175,7 +193,7 @@ class Assistant:
             year=doc.year,
             kind=doc.kind,
             problems=list(parsed.problems),
-            checks=list(parsed.checks),
+            checks=list(parsed.checks) + draft_year_checks(self.store.catalog, parsed),
         )
         if doc.kind != "report":
             report.problems.insert(0, "这不像一份政府信息公开工作年度报告：未找到年度报告标题和统计表")
@@ -244,12 +262,13 @@ class Assistant:
 
     # ------------------------------------------------------------------ question log
 
-    def start_question_log(self) -> QuestionLog | None:
-        """Log the questions asked from now on, in the catalog's database, when GONGKAI_LOG_DAYS > 0
-        (the web app does this; the CLI, eval and calibration runs are not logged)."""
+    def start_question_log(self, days: int | None = None) -> QuestionLog | None:
+        """Log the questions asked from now on, in the catalog's database, keeping each `days`
+        (default GONGKAI_LOG_DAYS; 0 = no log). The web app does this; the CLI, eval and
+        calibration runs are not logged."""
         if self.question_log is None:
             self.question_log = open_question_log(
-                self.settings.log_days,
+                self.settings.log_days if days is None else days,
                 self.store.catalog.path,
                 getattr(self.settings, "database_url", ""),
             )

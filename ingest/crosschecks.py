@@ -266,14 +266,15 @@ def _trial_stock(a: Cells, b: Cells, name: str, earlier: str, later: str) -> lis
         return []
     most = before + new
     ok = total <= most + _EPS
-    verdict = "不多于二者之和，相符" if ok else "多于二者之和（本年新公开的文件才能使总数增加）"
+    verdict = "不多于" if ok else "多于"
     return [
         YearCheck(
             STOCK_RULE,
             ok,
             f"表二 {name} 对外公开总数量",
-            f"表二“{name}”：{later}对外公开总数量为{format_number(total)}件，{earlier}对外公开总数量"
-            f"{format_number(before)}件 + 本年新公开数量{format_number(new)}件 = {format_number(most)}件，{verdict}",
+            f"表二“{name}”：{later}对外公开总数量为{format_number(total)}件，{verdict}{earlier}对外公开总数量"
+            f"{format_number(before)}件与本年新公开数量{format_number(new)}件之和{format_number(most)}件"
+            + ("，相符" if ok else "（只有本年新公开的文件能使总数增加）"),
             most,
             total,
             (Cell("表二", row, "对外公开总数量"), Cell("表二", row, "本年新公开数量")),

@@ -56,7 +56,12 @@ def test_reingest_unchanged_is_a_noop_without_parsing_or_embedding(copied_data_d
     # The result read from the catalog says what a parse would say, warnings included.
     stored = next(r for r in results if r.source == pt20.name)
     assert (stored.chunks, stored.facts) == (len(expected.chunks), len(expected.facts))
-    assert stored.warnings == [c.message_zh for c in expected.checks if not c.ok] + expected.problems
+    # ... and, after them, what it contradicts in the agency's report of the year before (2019)
+    from assistant.crosschecks import year_warnings
+
+    across = year_warnings(assistant.store.catalog, assistant.store.catalog.documents_by_source(pt20.name)[0])
+    assert len(across) == 1 and "2019年报告" in across[0]
+    assert stored.warnings == [c.message_zh for c in expected.checks if not c.ok] + expected.problems + across
     assert any(not c.ok for c in expected.checks)  # the 2020 report breaks the （七）总计 rule
 
 
@@ -77,7 +82,10 @@ def test_changed_file_replaces_chunks_vectors_and_facts(copied_data_dir, tmp_pat
     docs = [d for d in assistant.store.documents() if d.source == PT21.name]
     assert len(docs) == 1
     answer = assistant.ask("平潭2021年新收多少申请")
-    assert "71件" in answer.answer and "70件" not in answer.answer
+    figure = answer.answer.splitlines()[0]
+    assert "71件" in figure and "70件" not in figure
+    # the narrative, unchanged, still says 70: the answer adds that it contradicts the table
+    assert "正文称“本年度全区共收到70件申请”" in answer.answer
     stored = assistant.store.collection.get(where={"source": PT21.name}, include=[])["ids"]
     assert set(stored) == {c.chunk_id for c in assistant.store.catalog.chunks([docs[0].doc_id])}
 
