@@ -124,13 +124,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """Documents, one a line; then each agency: its canonical name, its reports' years and its aliases."""
+    """Documents, one a line (each warning on a line after it); then each agency: its canonical name,
+    its reports' years and its aliases."""
     assistant = _assistant(args)
     docs = assistant.documents()
     for d in docs:
         print(
             f"{d['source']}\t{d['kind']}\t{d['agency'] or '-'}\t{d['year'] or '-'}\t{d['facts']} facts\t{d['title']}"
         )
+        for warning in d["warnings"]:  # failed checks (own, narrative, other years) and format problems
+            print(f"\twarning: {warning}")
     if not docs:
         print("the store is empty", file=sys.stderr)
         return 0
