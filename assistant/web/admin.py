@@ -373,8 +373,10 @@ def _dashboard(request: Request, notice: str = "", status_code: int = 200) -> HT
     body = (
         "<header><h1>政务公开问答 · 管理</h1>"
         '<form method="post" action="/admin/logout"><button type="submit">退出登录</button></form></header><main>'
+        '<p><a href="/admin/questions">问题日志</a>　<a href="/admin/questions?status=not_found">未找到答案的问题</a>　'
+        '<a href="/admin/questions?status=down">👎 评价</a>　<a href="/admin/wordings">常见问法</a></p>'
         f"{notice}"
-        '<section><h2>上传年度报告</h2><form method="post" action="/admin/upload" enctype="multipart/form-data">'
+        '<section id="upload"><h2>上传年度报告</h2><form method="post" action="/admin/upload" enctype="multipart/form-data">'
         f'<input type="file" name="files" multiple accept="{accept}" required> '
         '<button type="submit">上传并入库</button></form>'
         f'<p class="muted">支持 {_e(" ".join(ALLOWED_SUFFIXES))}，每个文件不超过 {mb} MB，'

@@ -93,6 +93,31 @@ def ask(body: AskRequest, request: Request) -> Answer:
     return request.app.state.assistant.ask(question, history, agency=agency, year=body.year)
 
 
+class Feedback(BaseModel):
+    """A citizen's 👍 / 👎 on one answer (the answer's "id"), with an optional comment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64, description="The answer's id, as /api/ask returned it.")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(
+        default=None, max_length=1000, description="What was wrong or missing (optional)."
+    )
+
+
+@router.post(
+    "/feedback",
+    dependencies=[Depends(rate_limited)],
+    responses={404: {"description": "No answer with this id"}, 422: {"description": "Invalid body"}},
+)
+def feedback(body: Feedback, request: Request) -> dict[str, str]:
+    """Store a 👍 / 👎 (and a comment) with the logged answer; the last rating given counts."""
+    qlog = getattr(request.app.state.assistant, "question_log", None)
+    if qlog is None or not qlog.feedback(body.id, body.rating, body.comment):
+        raise HTTPException(status_code=404, detail="没有这个回答。No answer with this id.")
+    return {"status": "ok"}
+
+
 @router.get("/documents", response_model=list[PublicDocument])
 def documents(request: Request) -> list[PublicDocument]:
     """The documents the assistant answers from."""
