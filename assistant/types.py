@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from assistant.facts import Figure
+from assistant.links import document_url
 from assistant.query import Slots
 
 
@@ -18,6 +19,31 @@ class Citation(BaseModel):
         description="Section path, table row or article, e.g. '表三 三、本年度办理结果 / （三）不予公开'."
     )
     quote: str = Field(description="The cited text as it stands in the source.")
+    url: str = Field(
+        default="",
+        description="The cited section or row on the document's page: /documents/{source}#anchor, "
+        "relative to the app.",
+    )
+
+    @model_validator(mode="after")
+    def _link(self) -> Citation:
+        if not self.url and self.source:
+            self.url = document_url(self.source, self.section)
+        return self
+
+
+class SeriesPoint(BaseModel):
+    """One figure of a series (one quantity over years, agencies or rows), for drawing a chart."""
+
+    agency: str = Field(description="Agency (canonical name) whose report states the figure.")
+    year: int = Field(description="Report year.")
+    label: str = Field(description="The quantity, or the row within it, e.g. '行政复议'.")
+    value: float | None = Field(description="The figure; null for a blank cell (blank is not 0).")
+    source: str = Field(description="File name of the report the figure comes from (as in citations).")
+    flagged: bool = Field(
+        default=False,
+        description="A failed check of the report's own arithmetic concerns this figure (served as published).",
+    )
 
 
 class Answer(BaseModel):
@@ -28,6 +54,12 @@ class Answer(BaseModel):
         default=None,
         description="The question-log entry of this answer, for POST /api/feedback; only present "
         "when the question log is on (GONGKAI_LOG_DAYS > 0).",
+        exclude_if=lambda value: value is None,
+    )
+    series: list[SeriesPoint] | None = Field(
+        default=None,
+        description="When the answer states figures of one quantity for several years, agencies or rows: "
+        "one point each, so a page can draw its own chart; absent otherwise.",
         exclude_if=lambda value: value is None,
     )
 

@@ -92,7 +92,7 @@ def test_ask_returns_the_answer_object(real_client):
     assert body["status"] == "answered"
     assert isinstance(body["answer"], str) and "0" in body["answer"]
     assert body["citations"] and all(
-        set(c) == {"source", "title", "section", "quote"} for c in body["citations"]
+        set(c) == {"source", "title", "section", "quote", "url"} for c in body["citations"]
     )
     assert all(isinstance(v, str) for c in body["citations"] for v in c.values())
     assert body["citations"][0]["source"] == XIAOCHA

@@ -9,7 +9,7 @@ import sys
 from conftest import DEV_SET, REPORTS
 
 ANSWER_KEYS = {"status", "answer", "citations"}
-CITATION_KEYS = {"source", "title", "section", "quote"}
+CITATION_KEYS = {"source", "title", "section", "quote", "url"}
 
 
 def gongkai(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
