@@ -42,6 +42,7 @@ from assistant.retrieval import (
 from assistant.retrieval import (
     found as found_in,
 )
+from assistant.series import asks_ranking, figure_series, ranking_answer
 from assistant.text import is_english, simplified
 from assistant.types import Answer, Citation, Evidence, Signals
 from ingest.claims import Cell
@@ -182,6 +183,11 @@ def offline_answer(
     if slots.wants_check and (slots.agencies or slots.years):
         return _check_answer(store, reports, slots, evidence), evidence
 
+    if slots.quantity and asks_ranking(question):  # 「哪一年复议最多」, 「各片区谁最多」, 「A和B比一比」
+        ranked = ranking_answer(store, reports, slots, question, evidence, lambda figs: _flagged(store, figs))
+        if ranked is not None:
+            return ranked, evidence
+
     if slots.unknown_place and not slots.agencies and (slots.quantity or slots.years):
         evidence.path = "not_found"
         return _not_found(f"资料库中没有“{slots.unknown_place}”的政府信息公开工作年度报告。"), evidence
@@ -288,7 +294,8 @@ def _facts_answer(
     if quantity.neighbour and len(figures) <= 3:
         text += _neighbour_text(store, figures, quantity.neighbour, slots.column or "总计", citations)
     evidence.citations = citations
-    return Answer(status="answered", answer=text, citations=citations)
+    series = figure_series(figures, [bool(_flagged(store, [fig])) for fig in figures])
+    return Answer(status="answered", answer=text, citations=citations, series=series)
 
 
 def _flagged(store: Store, figures: list[Figure], citations: list[Citation] | None = None) -> list[str]:

@@ -83,6 +83,11 @@ def _cell(row: dict[str, Fact], column: str) -> tuple[float | None, str]:
     return None, ""
 
 
+def row_value(row: list[Fact], column: str) -> float | None:
+    """One published row's value in a column (a blank 总计 computed from its columns; None = blank)."""
+    return _cell({f.column: f for f in row}, column)[0]
+
+
 def _table3(document: Document, facts: list[Fact], quantity: Quantity, column: str) -> Figure | None:
     key = quantity.row
     keys = {f.row_key for f in facts if f.table == "表三"}
