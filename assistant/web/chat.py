@@ -37,6 +37,11 @@ HEADER = (
 )
 ERROR_ZH = "抱歉，系统暂时无法回答，请稍后再试。Sorry, the assistant could not answer just now."
 HISTORY_TURNS = 10  # earlier turns sent with each question, for follow-ups ("那2021年呢？")
+MAX_COMMENT_CHARS = 1000
+FEEDBACK_THANKS_ZH = (
+    "感谢您的评价！如愿意，可以补充说明哪里不对或缺少什么（可选，请勿填写姓名、电话等个人信息）："
+)
+FEEDBACK_DONE_ZH = "已收到，谢谢！Thank you for your feedback."
 CSS = """
 .gk-cites { margin-top: .4em; }
 .gk-cites-head { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .2em; }
@@ -174,13 +179,59 @@ class ChatHandlers:
             yield "", messages, history
             return
         messages[-1] = {"role": "assistant", "content": render_answer(final)}
-        history += [{"role": "user", "content": message}, {"role": "assistant", "content": final.answer}]
+        reply = {"role": "assistant", "content": final.answer, **({"id": final.id} if final.id else {})}
+        history += [{"role": "user", "content": message}, reply]
         yield "", messages, history
+
+    # ------------------------------------------------------------------ feedback (question log on)
+
+    def respond_tracked(
+        self,
+        message: str,
+        messages: list[dict],
+        history: list[dict],
+        answer_ids: dict[int, str],
+        agency_value: str,
+        year_value: str,
+        request: gr.Request,
+    ) -> Iterator[tuple[Any, list[dict], list[dict], dict[int, str]]]:
+        """`respond`, also keeping {chat message index: log entry id} for the 👍/👎 buttons."""
+        answer_ids = dict(answer_ids or {})
+        turns = len(history or [])
+        for box, shown, plain in self.respond(message, messages, history, agency_value, year_value, request):
+            if len(plain) > turns and plain[-1].get("id"):
+                answer_ids[len(shown) - 1] = plain[-1]["id"]
+            yield box, shown, plain, answer_ids
+
+    def on_like(self, answer_ids: dict[int, str], like: gr.LikeData) -> tuple[dict, Any, Any]:
+        """Store a 👍/👎 at once and offer the comment box; returns (pending feedback, box, note)."""
+        index = like.index[0] if isinstance(like.index, (list, tuple)) else like.index
+        entry_id = (answer_ids or {}).get(index)
+        rating = {True: "up", False: "down"}.get(like.liked) if isinstance(like.liked, bool) else None
+        qlog = getattr(self.assistant, "question_log", None)
+        if qlog is None or not entry_id or rating is None:
+            return {}, gr.update(visible=False), gr.update(value="", visible=False)
+        if not qlog.feedback(entry_id, rating):
+            return {}, gr.update(visible=False), gr.update(value="", visible=False)
+        return (
+            {"id": entry_id, "rating": rating},
+            gr.update(visible=True),
+            gr.update(value=FEEDBACK_THANKS_ZH, visible=True),
+        )
+
+    def on_comment(self, pending: dict, comment: str) -> tuple[dict, Any, Any, str]:
+        """Store the optional comment with the rating just given; returns (pending, box, note, text)."""
+        qlog = getattr(self.assistant, "question_log", None)
+        text = (comment or "").strip()[:MAX_COMMENT_CHARS]
+        if qlog is not None and pending.get("id") and text:
+            qlog.feedback(pending["id"], pending["rating"], text)
+        return {}, gr.update(visible=False), gr.update(value=FEEDBACK_DONE_ZH, visible=True), ""
 
 
 def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -> gr.Blocks:
     """The chat page. URL parameters: agency, year (preset the scope), embed=1 (compact, for the widget)."""
     handlers = ChatHandlers(assistant, settings, limiter)
+    feedback_on = getattr(assistant, "question_log", None) is not None  # 👍/👎 need a log entry to go to
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         header = gr.Markdown(HEADER, elem_id="gk-header")
@@ -198,7 +249,7 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
             render_markdown=True,
             latex_delimiters=[],
             allow_tags=False,
-            feedback_options=None,
+            feedback_options=("Like", "Dislike") if feedback_on else None,
             buttons=[],  # a copy button would copy the escaped markup, not the text
             placeholder="请在下方输入问题，例如：2022年小岔乡拒绝了多少政府信息公开申请？",
         )
@@ -215,13 +266,24 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
             send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="gk-send")
         with gr.Row():
             clear = gr.Button("清空对话", size="sm", variant="secondary", elem_id="gk-clear")
+        answer_ids, pending = gr.State({}), gr.State({})
+        feedback_note = gr.Markdown("", visible=False, elem_id="gk-feedback-note")
+        with gr.Row(visible=False, equal_height=True) as comment_row:
+            comment = gr.Textbox(
+                show_label=False,
+                placeholder="哪里不对或缺少什么？（可选）",
+                max_lines=3,
+                scale=6,
+                elem_id="gk-comment",
+            )
+            send_comment = gr.Button("提交", size="sm", scale=1, min_width=80, elem_id="gk-comment-send")
         gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
 
         demo.load(handlers.on_load, inputs=None, outputs=[agency, year, header], api_visibility="private")
         chat_io = {
-            "fn": handlers.respond,
-            "inputs": [question, chatbot, history, agency, year],
-            "outputs": [question, chatbot, history],
+            "fn": handlers.respond_tracked,
+            "inputs": [question, chatbot, history, answer_ids, agency, year],
+            "outputs": [question, chatbot, history, answer_ids],
             "api_visibility": "private",
             "concurrency_limit": 4,
             "concurrency_id": "answer",
@@ -229,5 +291,17 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
         }
         question.submit(**chat_io)
         send.click(**chat_io)
-        clear.click(lambda: ([], [], ""), None, [chatbot, history, question], api_visibility="private")
+        clear.click(
+            lambda: ([], [], "", {}), None, [chatbot, history, question, answer_ids], api_visibility="private"
+        )
+        if feedback_on:
+            feedback_out = [pending, comment_row, feedback_note]
+            chatbot.like(handlers.on_like, [answer_ids], feedback_out, api_visibility="private")
+            comment_io = {
+                "fn": handlers.on_comment,
+                "inputs": [pending, comment],
+                "api_visibility": "private",
+            }
+            send_comment.click(outputs=[*feedback_out, comment], **comment_io)
+            comment.submit(outputs=[*feedback_out, comment], **comment_io)
     return demo
