@@ -12,7 +12,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from assistant.types import Answer
-from assistant.web.render import escape_text, render_answer, render_partial, render_question
+from assistant.web.render import escape_text, render_answer_content, render_partial, render_question
 from assistant.web.security import RATE_LIMITED_ZH, RateLimiter, client_key
 
 if TYPE_CHECKING:
@@ -50,6 +50,12 @@ details.gk-cite { border: 1px solid var(--border-color-primary); border-radius: 
 details.gk-cite summary { cursor: pointer; font-size: .9em; }
 .gk-cite-title { font-size: .85em; color: var(--body-text-color-subdued); margin: .3em 0; }
 .gk-cite-quote { font-size: .88em; margin: .3em 0; white-space: normal; }
+table.gk-cite-table { font-size: .82em; border-collapse: collapse; margin: .3em 0; }
+table.gk-cite-table th, table.gk-cite-table td { border: 1px solid var(--border-color-primary);
+  padding: .1em .4em; text-align: right; }
+table.gk-cite-table tbody th { text-align: left; font-weight: normal; }
+.gk-cite-note, .gk-cite-link { font-size: .82em; margin: .2em 0; }
+.gk-chart { min-height: 260px; }
 """
 
 
@@ -178,7 +184,7 @@ class ChatHandlers:
             messages[-1] = {"role": "assistant", "content": escape_text(ERROR_ZH)}
             yield "", messages, history
             return
-        messages[-1] = {"role": "assistant", "content": render_answer(final)}
+        messages[-1] = {"role": "assistant", "content": render_answer_content(final)}  # text, chart, cards
         reply = {"role": "assistant", "content": final.answer, **({"id": final.id} if final.id else {})}
         history += [{"role": "user", "content": message}, reply]
         yield "", messages, history
