@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from assistant.config import Settings, get_settings
 from assistant.service import Assistant
-from assistant.web import admin, api, insights, widget
+from assistant.web import admin, api, documents, insights, widget
 from assistant.web.chat import CSS, build_chat
 from assistant.web.security import (
     BodySizeLimitMiddleware,
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.include_router(admin.api)
     app.include_router(admin.pages)
     app.include_router(widget.router)
+    app.include_router(documents.router)  # /documents/{source}: the page a citation's url opens
 
     insights.install(app)  # question log, feedback, common wordings
     # Middleware: the last added runs first. SecurityHeaders strips CORS headers from the staff area.
