@@ -48,9 +48,9 @@ def fake_client(fake) -> TestClient:
 
 @pytest.fixture(scope="module")
 def real_client(corpus_assistant) -> TestClient:
-    """The real assistant over the bundled corpus (read-only), staff area on."""
+    """The real assistant over the bundled corpus (read-only: no question log), staff area on."""
     app = create_app(
-        Settings(data_dir=corpus_assistant.settings.data_dir, admin_token=TOKEN), corpus_assistant
+        Settings(data_dir=corpus_assistant.settings.data_dir, admin_token=TOKEN, log_days=0), corpus_assistant
     )
     return TestClient(app, raise_server_exceptions=False)
 
