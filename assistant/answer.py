@@ -315,9 +315,10 @@ def _flagged(store: Store, figures: list[Figure], citations: list[Citation] | No
                 f"注意：{_who(fig.document)}{fig.document.year}年报告{what}的数字彼此不符"
                 f"（报告自身的勾稽关系不成立），以上按报告原文提供。"
             )
-        if citations is None:
-            continue
         for found in contradictions(store.catalog, fig.document, _figure_cells(fig)):
+            if citations is None:  # no citation list to add to: the line without its marks
+                notes.append(f"注意：{found.summary}；以上按报告原文提供。")
+                continue
             if found.other not in citations:
                 citations.append(found.other)
             k = citations.index(found.other) + 1

@@ -168,15 +168,15 @@ def _narrative_contradiction(doc: Document, check: NarrativeCheck) -> Contradict
 def _row_citation(catalog: Catalog, doc: Document, cells: tuple[Cell, ...]) -> Citation:
     """The rows of another report that hold the given cells, quoted as published."""
     wanted = {(c.table, c.row_key) for c in cells}
-    rows: dict[str, list[Fact]] = {}
+    rows: dict[tuple[str, str], list[Fact]] = {}
     for fact in catalog.facts(doc.doc_id):
         if (fact.table, fact.row_key) in wanted:
-            rows.setdefault(f"{fact.table} {fact.row_path}", []).append(fact)
+            rows.setdefault((fact.table, fact.row_path), []).append(fact)
     quote = "；".join(
         f"{path}：" + "；".join(f"{f.column} {f.raw or '（空白）'}" for f in facts)
-        for path, facts in rows.items()
+        for (_, path), facts in rows.items()
     )
-    section = " / ".join(rows) or cells[0].table
+    section = " / ".join(f"{table} {path}" for table, path in rows) or cells[0].table
     return Citation(source=doc.source, title=doc.title, section=section, quote=quote)
 
 

@@ -240,7 +240,8 @@ def _value(number: str) -> float | None:
 
 
 def _table3_claim(claim: Claim, before: str, after: str, near: str, subject: Claim | None) -> Claim | None:
-    if _CHANNEL.search(near) or _TOPIC.search(near) or _NOT_APPLICATIONS.search(near) or "不予受理" in near:
+    wide = before + "#" + after  # the whole clause: a topic may stand far before the number
+    if _CHANNEL.search(wide) or _TOPIC.search(wide) or _NOT_APPLICATIONS.search(wide) or "不予受理" in wide:
         return None
     columns = _column(near)
     named = "申请" in near
