@@ -18,6 +18,8 @@ RED = "#dc2626"
 FLAG_NOTE = "报告自身的勾稽关系不成立，按原文提供"
 WIDTH = 460
 HEIGHT = 220
+# vega-embed reads embed options from the spec: SVG marks carry aria labels (readable, testable).
+SVG = {"embedOptions": {"renderer": "svg"}}
 
 
 def chart_kind(series: list[SeriesPoint]) -> str:
@@ -112,7 +114,7 @@ def series_chart(series: list[SeriesPoint] | None) -> alt.LayerChart | None:
     )
     return (
         alt.layer(*layers, labels_on, blank_marks, flags)
-        .properties(title=title, width=WIDTH, height=HEIGHT)
+        .properties(title=title, width=WIDTH, height=HEIGHT, usermeta=SVG)
         .configure_axis(labelFontSize=11, titleFontSize=12)
         .configure_title(fontSize=13, anchor="start")
     )
