@@ -76,7 +76,11 @@
       frame.src = chatUrl;
       frame.setAttribute("allow", "clipboard-write");
       frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
-      frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms allow-popups");
+      // A source card opens its report page in a new tab, as a page of its own (not sandboxed).
+      frame.setAttribute(
+        "sandbox",
+        "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox"
+      );
       panel.appendChild(frame);
     }
     panel.style.display = "flex";
