@@ -19,13 +19,12 @@ from assistant.service import Assistant
 from assistant.web import admin, api, documents, insights, widget
 from assistant.web.chat import CSS, build_chat
 from assistant.web.security import (
-    BodySizeLimitMiddleware,
+    AdminGateMiddleware,
     RateLimiter,
     SecurityHeadersMiddleware,
     install_error_handlers,
 )
 
-LOGIN_ATTEMPTS_PER_MINUTE = 10
 FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
@@ -38,21 +37,23 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         title="gongkai",
         summary="政府信息公开工作年度报告问答 / Q&A over government information-disclosure annual reports",
         version="0.1.0",
+        max_body_size=settings.max_request_bytes,  # the staff routes below allow their uploads
     )
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
-    app.state.login_limiter = RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE)
+    app.state.login_limiter = RateLimiter(settings.admin_attempts_per_minute)  # login form and Bearer API
+    upload_limit = settings.max_upload_bytes * admin.MAX_FILES_PER_UPLOAD + FORM_OVERHEAD_BYTES
 
     install_error_handlers(app)
     app.add_exception_handler(admin.LoginRequired, admin.login_required_response)
     app.include_router(api.router)
-    app.include_router(admin.api)
-    app.include_router(admin.pages)
+    app.include_router(admin.api, max_body_size=upload_limit)
+    app.include_router(admin.pages, max_body_size=upload_limit)
     app.include_router(widget.router)
     app.include_router(documents.router)  # /documents/{source}: the page a citation's url opens
-
     insights.install(app)  # question log, feedback, common wordings
+
     # Middleware: the last added runs first. SecurityHeaders strips CORS headers from the staff area.
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     app.add_middleware(
@@ -64,8 +65,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         max_age=600,
     )
     app.add_middleware(
-        BodySizeLimitMiddleware,
-        max_bytes=settings.max_upload_bytes * admin.MAX_FILES_PER_UPLOAD + FORM_OVERHEAD_BYTES,
+        AdminGateMiddleware,
+        admin_token=settings.admin_token,
+        attempts=app.state.login_limiter,
+        login_page=lambda: admin.login_required_response(None, admin.LoginRequired()),
     )
     app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
 

@@ -1,4 +1,4 @@
-"""Protection for a public deployment: rate limits, security headers, body size, admin auth, error handlers."""
+"""Protection for a public deployment: rate limits, security headers, admin auth before the body, error handlers."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers, MutableHeaders
+from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -21,6 +24,12 @@ RATE_LIMITED_ZH = "提问过于频繁，请稍后再试。"
 RATE_LIMITED_EN = "Too many questions, please try again later."
 INTERNAL_ERROR = "服务器内部错误，请稍后再试。Internal server error, please try again later."
 BAD_REQUEST = "请求格式不正确。The request is not valid."
+TOO_LARGE = "请求内容过大。The request body is too large."
+TOO_MANY_ATTEMPTS = "尝试次数过多，请稍后再试。Too many attempts, please try again later."
+ADMIN_TOKEN_REQUIRED = "需要管理令牌。Admin token required."
+NOT_AVAILABLE = "此功能未开放。Not available."
+# Gradio's file upload: the chat takes no files, so nobody may store any through it.
+CLOSED_PATHS = ("/gradio_api/upload", "/upload")
 
 ADMIN_PREFIXES = ("/admin", "/api/admin")
 ADMIN_CSP = (
@@ -69,6 +78,17 @@ class RateLimiter:
                 return False
             hits.append(now)
             return True
+
+    def blocked(self, key: str, now: float | None = None) -> bool:
+        """True when `key` has used up its hits in the current window (nothing recorded)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            hits = self._hits.get(key)
+            if not hits:
+                return False
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            return len(hits) >= self.limit
 
     def retry_after(self, key: str, now: float | None = None) -> int:
         """Seconds until `key` may hit again (0 if it may now)."""
@@ -169,21 +189,74 @@ def frame_ancestors_value(setting: str) -> str:
     return " ".join(["'self'", *[s for s in sources if s != "'self'"]])
 
 
-class BodySizeLimitMiddleware:
-    """Reject staff-area requests whose declared body is larger than `max_bytes` with 413 before reading it."""
+class AdminGateMiddleware:
+    """The staff area's checks that must come before a request body is read, and closed routes.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    FastAPI reads and parses a request body (a multipart upload spooled to disk) before any route
+    dependency runs, so the token checks of admin.py alone would come after the upload. Here:
+    - no admin token configured: every staff path answers 404;
+    - `/api/admin/…`: a valid `Authorization: Bearer` token, else 401; a client that sent
+      `attempts.limit` wrong tokens in the window gets 429 (the login form counts into the same
+      limiter, so guessing through either surface is limited);
+    - `POST /admin/…` (except the login form): a valid session cookie, else 401 with the login page;
+    - Gradio's file upload route: 404 (the chat takes no files).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        admin_token: str,
+        attempts: RateLimiter,
+        login_page: Callable[[], Response],
+        closed_paths: tuple[str, ...] = CLOSED_PATHS,
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.admin_token = admin_token
+        self.attempts = attempts
+        self.login_page = login_page
+        self.closed_paths = closed_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_admin_path(scope["path"]):
-            length = Headers(scope=scope).get("content-length", "")
-            if length.isdigit() and int(length) > self.max_bytes:
-                response = JSONResponse({"detail": too_large_message(self.max_bytes)}, status_code=413)
+        if scope["type"] == "http":
+            response = self.refusal(Request(scope))
+            if response is not None:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    def refusal(self, request: Request) -> Response | None:
+        """The response that refuses `request` before its body is read, or None to let it through."""
+        path = request.url.path.rstrip("/") or "/"
+        if path in self.closed_paths:
+            return JSONResponse({"detail": NOT_AVAILABLE}, status_code=404)
+        if not is_admin_path(path):
+            return None
+        if not self.admin_token:
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        if path.startswith("/api/admin"):
+            return self.bearer_refusal(request)
+        if request.method == "POST" and path != "/admin/login":
+            if not valid_session(self.admin_token, request.cookies.get(SESSION_COOKIE)):
+                return self.login_page()
+        return None
+
+    def bearer_refusal(self, request: Request) -> Response | None:
+        """429 while the client is over its attempts, 401 (and one attempt counted) for a wrong token."""
+        key = client_key(request)
+        if self.attempts.blocked(key):
+            return JSONResponse(
+                {"detail": TOO_MANY_ATTEMPTS},
+                status_code=429,
+                headers={"Retry-After": str(self.attempts.retry_after(key) or 60)},
+            )
+        given = bearer_token(request)
+        if valid_token(self.admin_token, given):
+            return None
+        if given is not None:
+            self.attempts.hit(key)
+        return JSONResponse(
+            {"detail": ADMIN_TOKEN_REQUIRED}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
 def too_large_message(max_bytes: int, name: str = "") -> str:
@@ -207,6 +280,12 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": BAD_REQUEST, "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 413 and exc.detail == "Content Too Large":  # the body limit of FastAPI
+            return JSONResponse({"detail": TOO_LARGE}, status_code=413)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
