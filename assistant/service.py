@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from assistant.config import BUNDLED_CORPUS, Settings, get_settings
+from assistant.datadir import DataDirError, WriterLock
+from assistant.inputs import clean_history, clean_name, clean_text
 from assistant.questionlog import QuestionLog, open_question_log
 from assistant.store import IngestResult, Store
 from assistant.types import Answer, Evidence
@@ -75,17 +78,41 @@ class Assistant:
         self._llm_checked = False
         self._context = None
         self.question_log: QuestionLog | None = None  # the web app opens it (start_question_log)
+        self.writer_lock = WriterLock(self.settings.data_dir)
+
+    def writing(self, on_wait: Callable[[], None] | None = None) -> AbstractContextManager[None]:
+        """Hold the data dir's writer lock (waiting up to GONGKAI_INGEST_LOCK_TIMEOUT seconds for
+        another writer; `on_wait` is called once if it must wait). DataDirError when it cannot."""
+        return self.writer_lock.hold(self.settings.ingest_lock_timeout, on_wait)
+
+    def limits(self) -> AbstractContextManager[None]:
+        """The loaders' limits on what one file may unpack into, from the settings."""
+        from ingest.limits import MB, LoadLimits, load_limits
+
+        return load_limits(
+            LoadLimits(
+                max_markup_bytes=int(self.settings.max_markup_mb * MB),
+                max_unpacked_bytes=int(self.settings.max_unpacked_mb * MB),
+                max_table_cells=self.settings.max_table_cells,
+            )
+        )
 
     # ------------------------------------------------------------------ documents
 
     def ingest_bytes(self, name: str, data: bytes) -> IngestResult:
         """Parse and store one file. Errors come back as a result with status 'error', never raised."""
+        name = clean_name(name)
         try:
-            stored = self.store.unchanged(hashlib.sha256(data).hexdigest(), Path(name).name)
-            if stored is not None:
-                return self._with_year_checks(stored)  # same bytes, same name, same parser: nothing to parse
-            parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
-            return self._with_year_checks(self.store.add(parsed))
+            with self.writing():
+                doc_id = hashlib.sha256(data).hexdigest()
+                stored = self.store.unchanged(doc_id, name)
+                if stored is not None:  # same bytes, same parser: nothing to parse or embed
+                    return self._with_year_checks(self._kept_as(stored, doc_id))
+                with self.limits():
+                    parsed = parse_bytes(data, name, self.settings.max_upload_bytes)
+                return self._with_year_checks(self.store.add(parsed))
+        except DataDirError as exc:
+            return IngestResult(name, "error", message_en=exc.message_en, message_zh=exc.message_zh)
         except IngestError as exc:
             return IngestResult(
                 source=Path(name).name, status="error", message_en=exc.message_en, message_zh=exc.message_zh
@@ -110,8 +137,44 @@ class Assistant:
                 ]
         return result
 
-    def ingest_paths(self, paths: Iterable[str | Path], progress: bool = False) -> list[IngestResult]:
-        files = expand_paths(paths)
+    def _kept_as(self, stored: IngestResult, doc_id: str) -> IngestResult:
+        """An unchanged result under the name the content is kept under (same bytes, new name)."""
+        kept = self.store.catalog.document(doc_id)
+        if kept is None or kept.source == stored.source:
+            return stored
+        return replace(
+            stored,
+            source=kept.source,
+            message_en=f"{stored.source}: same content as {kept.source}, which is kept under its name",
+            message_zh=f"{stored.source}：内容与已有文件 {kept.source} 相同，仍以原文件名保存",
+        )
+
+    def ingest_paths(
+        self,
+        paths: Iterable[str | Path],
+        progress: bool = False,
+        on_wait: Callable[[], None] | None = None,
+    ) -> list[IngestResult]:
+        """Ingest files and folders holding the writer lock throughout (DataDirError when another
+        writer keeps it too long), then sweep vectors that no stored chunk owns."""
+        with self.writing(on_wait):
+            results = self._ingest_files(expand_paths(paths), progress)
+            self.sweep_orphans()
+        return results
+
+    def sweep_orphans(self) -> int:
+        """Delete vectors left by an interrupted write (no catalog chunk owns them); how many."""
+        try:
+            with self.writing():
+                swept = self.store.gc()
+        except Exception:  # a failed sweep leaves invisible vectors, never a wrong answer
+            log.exception("sweeping orphan vectors failed")
+            return 0
+        if swept:
+            log.warning("swept %d orphan vectors", swept)
+        return swept
+
+    def _ingest_files(self, files: list[Path], progress: bool) -> list[IngestResult]:
         results: list[IngestResult] = []
         for path in tqdm(files, desc="ingest", unit="file", disable=not progress):
             try:
@@ -174,17 +237,20 @@ class Assistant:
         return out
 
     def remove(self, source: str) -> list[str]:
-        return [d.source for d in self.store.remove(source)]
+        with self.writing():
+            return [d.source for d in self.store.remove(source)]
 
     def check_draft(self, name: str, data: bytes) -> DraftReport:
         """Check a draft annual report's format, arithmetic and narrative, and against the stored
         reports of its agency for the year before and after, without adding it to the corpus."""
         from assistant.crosschecks import draft_year_checks
 
+        name = clean_name(name)
         try:
-            parsed = parse_bytes(data, Path(name).name, self.settings.max_upload_bytes)
+            with self.limits():
+                parsed = parse_bytes(data, name, self.settings.max_upload_bytes)
         except IngestError as exc:
-            return DraftReport(source=Path(name).name, error_en=exc.message_en, error_zh=exc.message_zh)
+            return DraftReport(source=name, error_en=exc.message_en, error_zh=exc.message_zh)
         doc = parsed.document
         report = DraftReport(
             source=doc.source,
@@ -238,9 +304,10 @@ class Assistant:
         With the question log on, the question is logged and the answer carries the entry's id."""
         from assistant.answer import answer_question
 
+        question, history, agency = clean_text(question), clean_history(history or []), _clean(agency)
         started, seen = time.perf_counter(), []
         answer = answer_question(
-            self.context(), question, history or [], agency=agency, year=year, on_evidence=seen.append
+            self.context(), question, history, agency=agency, year=year, on_evidence=seen.append
         )
         return self._logged(answer, seen, started)
 
@@ -254,11 +321,33 @@ class Assistant:
         """Yield text pieces as they are written, then the final checked Answer (logged as in `ask`)."""
         from assistant.answer import stream_answer
 
+        question, history, agency = clean_text(question), clean_history(history or []), _clean(agency)
         started, seen = time.perf_counter(), []
         for piece in stream_answer(
-            self.context(), question, history or [], agency=agency, year=year, on_evidence=seen.append
+            self.context(), question, history, agency=agency, year=year, on_evidence=seen.append
         ):
             yield self._logged(piece, seen, started) if isinstance(piece, Answer) else piece
+
+    def health_problem(self) -> str | None:
+        """None when questions can be answered: the catalog reads, the index holds a vector for every
+        chunk and a search over both indexes runs; else what is wrong (bilingual, for /api/health)."""
+        from assistant.retrieval import SearchFilter
+
+        try:
+            chunks = len(self.store.catalog.chunk_ids())
+            if chunks == 0:
+                return None
+            vectors = self.store.collection.count()
+            if vectors < chunks:
+                return (
+                    f"检索索引不完整（{vectors} 个向量，{chunks} 个段落），请重新导入。"
+                    f"The search index is incomplete ({vectors} vectors for {chunks} passages); re-ingest."
+                )
+            self.store.hybrid_search("政府信息公开", SearchFilter(), 1)
+        except Exception as exc:
+            log.exception("health check: retrieval does not work")
+            return f"检索不可用（{type(exc).__name__}）。Retrieval is not working ({type(exc).__name__})."
+        return None
 
     # ------------------------------------------------------------------ question log
 
@@ -294,6 +383,10 @@ class Assistant:
             log.exception("question not logged")
             return answer
         return answer.model_copy(update={"id": entry_id})
+
+
+def _clean(value: str | None) -> str | None:
+    return clean_text(value) if value else value
 
 
 __all__ = ["Assistant", "DraftReport", "IngestResult", "expand_paths"]

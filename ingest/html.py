@@ -17,6 +17,7 @@ import re
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from charset_normalizer import from_bytes
 
+from ingest.limits import TooManyCells, current_limits, table_error, too_much
 from ingest.types import IngestError, Paragraph, Table
 
 # --- text helpers shared by the loaders -------------------------------------------------------
@@ -377,6 +378,7 @@ def table_grid(table: Tag) -> list[list[str]]:
     into every position it covers. Spans past the last row are clipped, as browsers do."""
     rows = _own_rows(table)
     placed: dict[tuple[int, int], str] = {}
+    max_cells = current_limits().max_table_cells
     for r, row in enumerate(rows):
         col = 0
         for cell in _own_cells(row):
@@ -385,6 +387,8 @@ def table_grid(table: Tag) -> list[list[str]]:
             text = cell_text(cell)
             rowspan = min(_span(cell, "rowspan"), len(rows) - r)
             colspan = _span(cell, "colspan")
+            if len(placed) + rowspan * colspan > max_cells:  # checked before the cells are made
+                raise TooManyCells(len(placed) + rowspan * colspan, max_cells)
             for dr in range(rowspan):
                 for dc in range(colspan):
                     placed[(r + dr, col + dc)] = text
@@ -437,14 +441,24 @@ def _fields_outside(body: Tag, main: Tag) -> list[str]:
 
 
 def load_html(data: bytes, name: str) -> tuple[list[Paragraph | Table], str]:
-    """Load a web page into blocks in reading order. Returns (blocks, encoding name)."""
+    """Load a web page into blocks in reading order. Returns (blocks, encoding name).
+
+    IngestError "too_large" for a page over the markup limit or a table spanning more cells than
+    allowed (ingest.limits), before the memory is spent.
+    """
+    limit = current_limits().max_markup_bytes
+    if len(data) > limit:
+        raise too_much(name, "the HTML page", "网页大小", len(data), limit)
     text, encoding = decode_html(data, name)
     soup = BeautifulSoup(text, "lxml")
     body = soup.body or soup
     _strip_chrome(body)
     main = _main_container(body)
     writer = _BlockWriter()
-    writer.walk(main)
+    try:
+        writer.walk(main)
+    except TooManyCells as exc:
+        raise table_error(name, exc) from None
     writer.flush()
     if main is not body:
         # The title and the 发布机构 field above the article, unless the article starts with its

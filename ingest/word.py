@@ -8,12 +8,14 @@ cell repeats it down the rows it spans, whatever python-docx's cell view does.
 from __future__ import annotations
 
 import io
+import zipfile
 
 from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
 
 from ingest.html import clean_text, tidy_grid
+from ingest.limits import TooManyCells, current_limits, table_error, too_much
 from ingest.types import IngestError, Paragraph, Table
 
 _W_P, _W_TBL, _W_TR, _W_TC, _W_SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
@@ -87,6 +89,7 @@ def table_grid(tbl: etree._Element) -> list[list[str]]:
     the cell above it (which already holds the restart cell's text).
     """
     grid: list[list[str]] = []
+    cells, max_cells = 0, current_limits().max_table_cells
     for tr in _children(tbl, _W_TR):
         tr_pr = tr.find(qn("w:trPr"))
         col = _int_val(tr_pr.find(qn("w:gridBefore")) if tr_pr is not None else None, 0)
@@ -94,6 +97,9 @@ def table_grid(tbl: etree._Element) -> list[list[str]]:
         for tc in _children(tr, _W_TC):
             tc_pr = tc.find(qn("w:tcPr"))
             span = max(_int_val(tc_pr.find(qn("w:gridSpan")) if tc_pr is not None else None, 1), 1)
+            cells += span
+            if cells + col > max_cells:  # checked before the row is widened
+                raise TooManyCells(cells + col, max_cells)
             v_merge = tc_pr.find(qn("w:vMerge")) if tc_pr is not None else None
             if v_merge is not None and v_merge.get(_W_VAL) in (None, "continue") and grid:
                 above = grid[-1]
@@ -140,11 +146,43 @@ def _body_blocks(body: etree._Element) -> list[Paragraph | Table]:
 
 
 def load_docx(data: bytes, name: str) -> list[Paragraph | Table]:
-    """Load a .docx file's body into paragraphs and tables in document order."""
+    """Load a .docx file's body into paragraphs and tables in document order.
+
+    The archive's unpacked sizes are checked first (zipfile's directory; zipfile never reads a
+    member past its recorded size): IngestError "too_large" over the limits of ingest.limits.
+    """
+    _check_unpacked_size(data, name)
     try:
         document = Document(io.BytesIO(data))
     # BadZipFile, KeyError (missing part), XMLSyntaxError, python-docx's PackageNotFoundError and
     # ValueError (wrong content type) all mean the same thing to the user.
     except Exception as exc:
         raise _corrupt(name, type(exc).__name__) from exc
-    return _body_blocks(document.element.body)
+    try:
+        return _body_blocks(document.element.body)
+    except TooManyCells as exc:
+        raise table_error(name, exc) from None
+
+
+def _check_unpacked_size(data: bytes, name: str) -> None:
+    """IngestError when the XML parts together or all parts together unpack past the limits."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # python-docx reports the damaged file
+    limits = current_limits()
+    markup = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels")))
+    if markup > limits.max_markup_bytes:
+        raise too_much(
+            name,
+            "the Word document's XML unpacked",
+            "Word 文档解压后的 XML 大小",
+            markup,
+            limits.max_markup_bytes,
+        )
+    total = sum(m.file_size for m in members)
+    if total > limits.max_unpacked_bytes:
+        raise too_much(
+            name, "the Word document unpacked", "Word 文档解压后大小", total, limits.max_unpacked_bytes
+        )
