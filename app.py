@@ -102,6 +102,7 @@ def main(settings: Settings | None = None) -> None:
     for result in assistant.ensure_bundled_corpus():
         line = f"  {result.status:<9} {result.source}"
         print(line + (f"  {result.message_en}" if result.status == "error" else ""), flush=True)
+    assistant.sweep_orphans()  # vectors a crash left behind
     print(f"gongkai: {len(assistant.documents())} 个文件 / documents", flush=True)
     if not settings.admin_token:
         print("gongkai: 未设置 GONGKAI_ADMIN_TOKEN，管理页面已关闭 / staff area off", flush=True)
@@ -110,4 +111,6 @@ def main(settings: Settings | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from assistant.cli import main as cli_main
+
+    raise SystemExit(cli_main(["serve"]))  # same as `gongkai serve`, with its data-dir messages

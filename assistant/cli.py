@@ -29,7 +29,7 @@ def _assistant(args: argparse.Namespace):
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
-    results = assistant.ingest_paths(args.paths, progress=not args.quiet)
+    results = assistant.ingest_paths(args.paths, progress=not args.quiet, on_wait=_say_waiting)
     failed = 0
     for r in results:
         if r.status == "error":
@@ -272,9 +272,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _say_waiting() -> None:
+    from assistant.datadir import WAITING_MESSAGE
+
+    print(WAITING_MESSAGE, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; an unusable or busy data dir is a bilingual message and exit status 2."""
+    import sqlite3
+
+    from assistant.datadir import DataDirError, unusable
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except DataDirError as exc:
+        print(exc, file=sys.stderr)
+    except (OSError, sqlite3.OperationalError) as exc:  # a data dir we may not create, read or write
+        print(unusable(_settings(args).data_dir, exc), file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
