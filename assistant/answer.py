@@ -431,11 +431,15 @@ def _check_answer(store: Store, reports: list[Document], slots: Slots, evidence:
         return _not_found(_missing_years_text(slots.agencies, slots.years, reports))
     lines: list[str] = []
     citations: list[Citation] = []
+    from assistant.crosschecks import narrative_quote, year_contradictions
+    from ingest.crosschecks import NARRATIVE_RULE
+
     for doc in docs:
         checks = store.catalog.checks(doc.doc_id)
         failed = [c for c in checks if not c.ok]
         problems = store.catalog.problems(doc.doc_id)
-        if not failed and not problems:
+        across_years = year_contradictions(store.catalog, doc)
+        if not failed and not problems and not across_years:
             lines.append(
                 f"{_who(doc)}{doc.year}年报告：表三、表四的勾稽关系和总计核对无误（共核对{len(checks)}项）。"
             )
@@ -443,12 +447,17 @@ def _check_answer(store: Store, reports: list[Document], slots: Slots, evidence:
         for check in failed:
             facts = store.catalog.facts(doc.doc_id, "表三" if check.rule != "表四总计" else "表四")
             quote = _check_quote(check.rule, facts)
+            if check.rule == NARRATIVE_RULE:
+                quote = narrative_quote(store.catalog, doc, check.message_zh)
             citations.append(
                 Citation(source=doc.source, title=doc.title, section=f"核对：{check.row}", quote=quote)
             )
             lines.append(f"{_who(doc)}{doc.year}年报告：{check.message_zh}[{len(citations)}]")
         for problem in problems:
             lines.append(f"{_who(doc)}{doc.year}年报告：{problem}")
+        for found in across_years:  # against the agency's report of the year before or after
+            citations.append(found.other)
+            lines.append(f"{_who(doc)}{doc.year}年报告：{found.summary}[{len(citations)}]")
     if citations:
         lines.append("以上数据按报告原文提供，未作更正。")
     else:

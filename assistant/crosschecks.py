@@ -155,6 +155,28 @@ def contradictions(catalog: Catalog, doc: Document, cells: set[Cell]) -> list[Co
     return out
 
 
+def year_contradictions(catalog: Catalog, doc: Document) -> list[Contradiction]:
+    """Every failed check between a stored report and its agency's neighbouring years, with a
+    citation of the other report's rows."""
+    out: list[Contradiction] = []
+    for pair in year_pairs(catalog, doc):
+        later = pair.later.doc_id == doc.doc_id
+        other = pair.earlier if later else pair.later
+        for check in pair.checks:
+            if not check.ok:
+                theirs = check.earlier_cells if later else check.cells
+                out.append(Contradiction(check.message_zh, _row_citation(catalog, other, theirs)))
+    return out
+
+
+def narrative_quote(catalog: Catalog, doc: Document, message: str) -> str:
+    """The sentence a stored 正文与表格 check quotes (its message holds it), as the report prints it."""
+    for chunk in catalog.chunks([doc.doc_id]):
+        if chunk.chunk_type == "statement" and f"“{chunk.text}”" in message:
+            return chunk.text
+    return message
+
+
 def _narrative_contradiction(doc: Document, check: NarrativeCheck) -> Contradiction:
     claim = check.claim
     figures = "、".join(f"{r.label}{format_number(v)}{claim.unit}" for r, v, _ in check.compared)
@@ -186,6 +208,8 @@ __all__ = [
     "all_year_warnings",
     "contradictions",
     "draft_year_checks",
+    "narrative_quote",
+    "year_contradictions",
     "year_pairs",
     "year_warnings",
 ]

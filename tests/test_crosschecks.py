@@ -348,3 +348,16 @@ def test_staff_area_checker_lists_the_warnings(corpus_assistant):
     page = client.post("/admin/check", files={"file": ("洪泽草稿.txt", draft, "text/plain")})
     assert page.status_code == 200
     assert "受理政府信息公开申请17件" in page.text and "表三“一、本年新收”总计为95件" in page.text
+
+
+def test_consistency_question_lists_narrative_and_year_contradictions(corpus_assistant):
+    hongze = corpus_assistant.ask("洪泽区2024年的报告数据有问题吗？")
+    assert "中的17件（收到的申请）与统计表不符" in hongze.answer
+    assert [(c.source, c.quote) for c in hongze.citations] == [(HONGZE, HONGZE_SENTENCE)]
+    pingtan = corpus_assistant.ask("平潭2019年的报告数据有问题吗？")
+    assert pingtan.answer.startswith(
+        "平潭综合实验区2019年报告：表二“规章”：2020年报告（平潭综合实验区管委会_2020.txt）"
+    )
+    assert [(c.source, c.quote) for c in pingtan.citations] == [
+        (PT.format(2020), "第二十条第（一）项 / 规章：本年新制作数量 0；本年新公开数量 0；对外公开总数量 7")
+    ]
