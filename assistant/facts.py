@@ -66,20 +66,21 @@ def _cell(row: dict[str, Fact], column: str) -> tuple[float | None, str]:
     a group of columns is the sum of its filled cells (blank when all are blank)."""
     parts = column_parts(column)
     if len(parts) > 1:
-        filled = {c: row[c].value for c in parts if c in row and row[c].value is not None}
+        filled = {c: v for c in parts if c in row and (v := row[c].value) is not None}
         blanks = [c for c in parts if c not in filled]
         if not filled:
             return None, ""
-        each = "、".join(f"{c}{format_number(v)}件" for c, v in filled.items())  # type: ignore[arg-type]
+        each = "、".join(f"{c}{format_number(v)}件" for c, v in filled.items())
         how = f"{each}，{len(parts)}栏相加"
-        return sum(filled.values()), how + (f"，其中{'、'.join(blanks)}空白未计" if blanks else "")  # type: ignore[arg-type]
+        return sum(filled.values()), how + (f"，其中{'、'.join(blanks)}空白未计" if blanks else "")
     fact = row.get(column)
     if fact is not None and fact.value is not None:
         return fact.value, ""
     if column == "总计":
-        parts = [row.get(c) for c in APPLICANT_COLUMNS]
-        if parts and all(p is not None and p.value is not None for p in parts):
-            return sum(p.value for p in parts), "总计栏空白，由各类申请人数相加得出"  # type: ignore[union-attr]
+        cells = [row.get(c) for c in APPLICANT_COLUMNS]
+        values = [p.value for p in cells if p is not None and p.value is not None]
+        if cells and len(values) == len(cells):
+            return sum(values), "总计栏空白，由各类申请人数相加得出"
     return None, ""
 
 
@@ -143,8 +144,9 @@ def _table4(document: Document, facts: list[Fact], quantity: Quantity, column: s
         value = fact.value if fact else None
         if value is None and column == "总计":
             pieces = [row.get(c) for c in ("结果维持", "结果纠正", "其他结果", "尚未审结")]
-            if all(p is not None and p.value is not None for p in pieces):
-                value = sum(p.value for p in pieces)  # type: ignore[union-attr]
+            known = [p.value for p in pieces if p is not None and p.value is not None]
+            if len(known) == len(pieces):
+                value = sum(known)
         if value is not None:
             total += value
             any_value = True

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import SecretStr
 
 import prompts
 from assistant.query import is_follow_up
@@ -64,7 +65,7 @@ def make_chat_model(base_url: str, model: str, api_key: str, timeout: float) -> 
     return ChatOpenAI(
         base_url=base_url,
         model=model or "default",
-        api_key=api_key or "none",
+        api_key=SecretStr(api_key or "none"),
         timeout=timeout,
         max_retries=0,
         temperature=0,

@@ -5,6 +5,7 @@ embedding, so that 「没法提供是因为机关没有」 or 'requests denied' 
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,9 @@ class QuantityIndex:
     """Gloss vectors (query-side embeddings) and a nearest-quantity lookup. `common` are words too
     frequent in the corpus to tell quantities apart (政府, 信息, 机关)."""
 
-    def __init__(self, glosses: list[Gloss], vectors: np.ndarray, common: set[str] = frozenset()) -> None:
+    def __init__(
+        self, glosses: list[Gloss], vectors: np.ndarray, common: AbstractSet[str] = frozenset()
+    ) -> None:
         self.glosses = glosses
         norms = np.linalg.norm(vectors, axis=1, keepdims=True) if len(glosses) else np.ones((0, 1))
         self.matrix = vectors / np.where(norms > 0, norms, 1.0) if len(glosses) else vectors

@@ -110,7 +110,8 @@ def ranking_scope(slots: Slots, question: str, reports: list[Document]) -> Ranki
             counts[d.agency] = counts.get(d.agency, 0) + 1
         pool = [d for d in pool if counts[d.agency] >= 2]  # agencies with several years to compare
     if not by_year and not slots.years:
-        shared = [y for y in sorted({d.year for d in pool}, reverse=True) if _agencies_in(pool, y) >= 2]
+        held = sorted({d.year for d in pool if d.year is not None}, reverse=True)
+        shared = [y for y in held if _agencies_in(pool, y) >= 2]
         if shared:
             pool = [d for d in pool if d.year == shared[0]]
     docs = _one_per_agency_year(pool)
@@ -199,7 +200,7 @@ def _lead(ranked: list[Figure], scope: Ranking, what: str, ascending: bool) -> s
         who = ranked[0].document.agency or ranked[0].document.title
         each = "均为" if len(top) > 1 else ""
         return f"{who}{what}{word}的是{names}（{each}{value}）。"
-    years = sorted({f.document.year for f in ranked})
+    years = sorted({f.document.year for f in ranked if f.document.year is not None})
     when = "、".join(f"{y}年" for y in years) if len(years) == 1 else ""
     if len(ranked) == 2 and len(top) == 1:
         first, second = ranked

@@ -180,7 +180,7 @@ def resolve(
     candidates = [c for c, ns in known.items() if _matches(names, ns)]
     compatible = all(_matches(known[a], known[b]) for a in candidates for b in candidates if a < b)
     if not compatible:
-        candidates = [c for c in candidates if set(names) & known[c]][:1]
+        candidates = [c for c in candidates if set(names) & set(known[c])][:1]
     if not candidates:
         return AgencyPlan(canonical=_best(names))
     pinned_hit = [c for c in candidates if c in set(pinned)]

@@ -340,6 +340,7 @@ def _table2_claim(claim: Claim, before: str, counter: str) -> Claim | None:
         normative = bool(_NORMATIVE.search(words))
         rows = ("20.1.行政规范性文件", "20.1.规范性文件") if normative else ("20.1.规章",)
         name = "行政规范性文件" if normative else "规章"
+        columns: tuple[str, ...]
         if _IN_FORCE.search(words):
             columns, what = ("现行有效件数",), f"现行有效{name}"
         elif _REPEALED.search(words):

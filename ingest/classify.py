@@ -111,7 +111,7 @@ def classify(loaded: LoadedFile) -> Classification:
     else:
         kind = "other"
 
-    agency, year, names = "", None, {}
+    agency, year, names = "", None, dict[str, str]()
     if kind == "report":
         agency, year, names = _report_agency(loaded, title, body_lines, text)
     elif kind == "regulation":

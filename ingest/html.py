@@ -109,9 +109,9 @@ def decode_html(data: bytes, name: str = "") -> tuple[str, str]:
     """Decode a web page: BOM, then the declared <meta> charset (unless the bytes are valid
     multi-byte UTF-8), then strict UTF-8, then GB18030, then detection. GBK and GB2312 are read
     as GB18030, their superset. Returns (text, encoding name)."""
-    for bom, enc in _BOMS:
+    for bom, bom_encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(enc), enc
+            return data.decode(bom_encoding), bom_encoding
     tried: list[str] = []
     declared = _META_CHARSET.search(data[:8192])
     if declared:

@@ -107,7 +107,7 @@ def entries_csv(entries: list[LogEntry]) -> str:
     writer.writerow(CSV_COLUMNS)
     for e in entries:
         sources = "；".join(f"{s.get('source', '')} · {s.get('section', '')}" for s in e.sources)
-        row = [e.id, e.time, e.question, e.agency, ",".join(map(str, e.years)), e.status, e.path]
+        row: list[Any] = [e.id, e.time, e.question, e.agency, ",".join(map(str, e.years)), e.status, e.path]
         row += [e.rating, e.comment, e.answer, sources, e.latency_ms]
         writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()
