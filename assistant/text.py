@@ -5,8 +5,12 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import jieba
+
+if TYPE_CHECKING:
+    import opencc
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -21,7 +25,7 @@ NUMBER_RE = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> opencc.OpenCC:
     import opencc
 
     return opencc.OpenCC("t2s")

@@ -114,7 +114,9 @@ class WordingIndex:
 
     def __init__(self, pairs: list[tuple[Wording, Chunk]], vectors: np.ndarray) -> None:
         self.pairs = pairs
-        self.matrix = vectors.astype(np.float32) if len(pairs) else np.zeros((0, 1), dtype=np.float32)
+        self.matrix: np.ndarray = (
+            vectors.astype(np.float32) if len(pairs) else np.zeros((0, 1), dtype=np.float32)
+        )
         norms = np.linalg.norm(self.matrix, axis=1, keepdims=True) if len(pairs) else None
         if norms is not None:
             self.matrix = self.matrix / np.where(norms > 0, norms, 1.0)
