@@ -104,7 +104,7 @@ def answer_question(
     "llm" when the model wrote the answer (the question log records it)."""
     offline, evidence = offline_answer(ctx, question, history, agency, year)
     final = offline
-    if _model_may_answer(ctx, offline, evidence):
+    if ctx.llm is not None and _model_may_answer(ctx, offline, evidence):
         from assistant.llm import llm_answer
 
         final = llm_answer(ctx.llm, evidence, offline, history)
@@ -123,7 +123,7 @@ def stream_answer(
     """Text pieces as they are written, then the final Answer; `on_evidence` as in answer_question,
     called before the final Answer is yielded."""
     offline, evidence = offline_answer(ctx, question, history, agency, year)
-    if not _model_may_answer(ctx, offline, evidence):
+    if ctx.llm is None or not _model_may_answer(ctx, offline, evidence):
         yield offline.answer
         _report_path(evidence, offline, offline, on_evidence)
         yield offline
