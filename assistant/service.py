@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -21,6 +22,11 @@ from assistant.types import Answer, Evidence
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.pipeline import parse_bytes
 from ingest.types import CheckResult, IngestError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.answer import Context
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +80,9 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
         self.settings = settings or get_settings()
         self.store = store or self.settings.get_store()
-        self._llm = None
+        self._llm: BaseChatModel | None = None
         self._llm_checked = False
-        self._context = None
+        self._context: Context | None = None
         self.question_log: QuestionLog | None = None  # the web app opens it (start_question_log)
         self.writer_lock = WriterLock(self.settings.data_dir)
 
@@ -275,7 +281,7 @@ class Assistant:
     # ------------------------------------------------------------------ questions
 
     @property
-    def llm(self):
+    def llm(self) -> BaseChatModel | None:
         if not self._llm_checked:
             self._llm_checked = True
             try:
@@ -285,7 +291,7 @@ class Assistant:
                 self._llm = None
         return self._llm
 
-    def context(self):
+    def context(self) -> Context:
         """What answering uses: the store, the model, top_k and the calibrated thresholds."""
         from assistant.answer import Context
 
@@ -305,7 +311,7 @@ class Assistant:
         from assistant.answer import answer_question
 
         question, history, agency = clean_text(question), clean_history(history or []), _clean(agency)
-        started, seen = time.perf_counter(), []
+        started, seen = time.perf_counter(), list[Evidence]()
         answer = answer_question(
             self.context(), question, history, agency=agency, year=year, on_evidence=seen.append
         )
@@ -322,7 +328,7 @@ class Assistant:
         from assistant.answer import stream_answer
 
         question, history, agency = clean_text(question), clean_history(history or []), _clean(agency)
-        started, seen = time.perf_counter(), []
+        started, seen = time.perf_counter(), list[Evidence]()
         for piece in stream_answer(
             self.context(), question, history, agency=agency, year=year, on_evidence=seen.append
         ):
