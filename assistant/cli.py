@@ -6,22 +6,23 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 
 if TYPE_CHECKING:
-    from assistant.service import DraftReport
+    from assistant.service import Assistant, DraftReport
+    from assistant.types import Answer
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {}
+    overrides: dict[str, Any] = {}
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = Path(args.data_dir)
     return Settings(**overrides)
 
 
-def _assistant(args: argparse.Namespace):
+def _assistant(args: argparse.Namespace) -> Assistant:
     from assistant.service import Assistant
 
     return Assistant(_settings(args))
@@ -84,7 +85,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_answer(answer, as_json: bool) -> None:
+def _print_answer(answer: Answer, as_json: bool) -> None:
     if as_json:
         print(json.dumps(answer.model_dump(), ensure_ascii=False))
         return

@@ -6,10 +6,15 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.answerability import Observation
 from assistant.text import is_year
 from assistant.types import Answer
+
+if TYPE_CHECKING:
+    from assistant.answer import Context
+    from assistant.service import Assistant
 
 MAX_NUMBERS = 8
 
@@ -157,7 +162,7 @@ def format_classes(report: EvalReport, items: list[dict]) -> str:
     return "by class:\n" + "\n".join(rows)
 
 
-def observe(ctx, items: list[dict]) -> list[Observation]:
+def observe(ctx: Context, items: list[dict]) -> list[Observation]:
     """Run each question with the gates open (ctx.thresholds = OPEN, ctx.explore = True); every
     search of a question decided by retrieval is one observation for
     :func:`assistant.answerability.calibrate`."""
@@ -173,7 +178,7 @@ def observe(ctx, items: list[dict]) -> list[Observation]:
     return out
 
 
-def run_eval(assistant, path: Path) -> EvalReport:
+def run_eval(assistant: Assistant, path: Path) -> EvalReport:
     grades = []
     for item in load_questions(path):
         answer = assistant.ask(item["question"], item.get("history") or [])
