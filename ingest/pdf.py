@@ -186,7 +186,10 @@ def _drop_running_lines(pages: list[_Page]) -> None:
         page.items = [
             item for item in page.items
             if id(item) not in band
-            or not (_PAGE_NUMBER.fullmatch(item.text.replace(" ", "")) or _running_key(item) in running)
+            or not (
+                isinstance(item, _Line)  # the band holds lines only
+                and (_PAGE_NUMBER.fullmatch(item.text.replace(" ", "")) or _running_key(item) in running)
+            )
         ]  # fmt: skip
 
 
@@ -235,7 +238,7 @@ class _Layout:
 def _layout(lines: list[_Line]) -> _Layout:
     if not lines:
         return _Layout(0.0, 0.0, 10.0)
-    weights = Counter()
+    weights: Counter[float] = Counter()
     for line in lines:
         weights[line.size] += len(line.text)
     size = weights.most_common(1)[0][0]
