@@ -34,6 +34,8 @@ from ingest.pipeline import PARSER_VERSION
 from ingest.types import Chunk, Document, IngestError, ParsedDocument
 
 if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import Metadata
     from langchain_core.embeddings import Embeddings
 
 
@@ -93,8 +95,8 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.data_dir / "gongkai.sqlite", database_url)
         self._embedder = embedder
-        self._collection = None
-        self._bm25 = None
+        self._collection: Collection | None = None
+        self._bm25: _Bm25 | None = None
         self._bm25_generation = -1
         self._bm25_chunks: list[Chunk] = []
         self._live: set[str] = set()
@@ -112,7 +114,7 @@ class Store:
         return self._embedder
 
     @property
-    def collection(self):
+    def collection(self) -> Collection:
         if self._collection is None:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
@@ -218,7 +220,7 @@ class Store:
             keep_c = keep if keep in agencies else self.catalog.agency_of_name(keep)
             merge_c = merge if merge in agencies else self.catalog.agency_of_name(merge)
             missing = [name for name, c in ((keep, keep_c), (merge, merge_c)) if c is None]
-            if missing:
+            if missing or keep_c is None or merge_c is None:
                 raise KeyError(missing[0])
             if keep_c == merge_c:
                 raise ValueError(f"{keep} and {merge} are one agency already")
@@ -324,13 +326,15 @@ class Store:
         live = self._live_ids()
         try:
             res = self.collection.query(
-                query_embeddings=[vector], n_results=max(1, min(k, self.collection.count())), where=where
+                query_embeddings=np.asarray([vector], dtype=np.float32),
+                n_results=max(1, min(k, self.collection.count())),
+                where=where,
             )
         except Exception as exc:  # an empty filtered set raises in some Chroma versions
             log.debug("dense search failed: %s", exc)
             return []
         ids = [i for i in res["ids"][0] if i in live]
-        distances = dict(zip(res["ids"][0], res["distances"][0]))
+        distances = dict(zip(res["ids"][0], (res["distances"] or [[]])[0]))
         return [Hit(chunk_id=i, score=1.0 - float(distances[i])) for i in ids]
 
     def _selected_chunk_ids(self, flt: SearchFilter) -> list[str]:
@@ -499,7 +503,7 @@ class Store:
         self._bm25_index()
         return self._live
 
-    def _bm25_index(self):
+    def _bm25_index(self) -> tuple[_Bm25 | None, list[Chunk]]:
         """BM25 over all live chunks, rebuilt only when the catalog's generation changed."""
         with self._lock:
             generation = self.catalog.generation()
@@ -583,7 +587,7 @@ def _result(doc: Document, status: str, chunks: int, facts: int, warnings: list[
     )
 
 
-def _metadata(chunk: Chunk) -> dict:
+def _metadata(chunk: Chunk) -> Metadata:
     return {
         "doc_id": chunk.doc_id,
         "source": chunk.source,
