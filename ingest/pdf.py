@@ -149,9 +149,22 @@ def _read_page(page: Page, page_no: int) -> _Page:
     return _Page(items=items, height=float(page.height), chars=len(page.chars), unmapped_chars=unmapped)
 
 
-def _read_pages(data: bytes, name: str) -> list[_Page]:
+def _strings_as_written(decipher: Callable[..., bytes]) -> Callable[..., bytes]:
+    """A pdfminer decipher that decrypts streams (called with their attributes) but keeps strings
+    as written: some producers encrypt only the streams of an owner-password PDF, and deciphering
+    their plain strings turns a CID font's CIDSystemInfo (Adobe-GB1) into noise."""
+
+    def decipher_streams(objid: int, genno: int, data: bytes, attrs: dict | None = None) -> bytes:
+        return data if attrs is None else decipher(objid, genno, data, attrs)
+
+    return decipher_streams
+
+
+def _read_pages(data: bytes, name: str, strings_as_written: bool = False) -> list[_Page]:
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if strings_as_written and pdf.doc.decipher is not None:
+                pdf.doc.decipher = _strings_as_written(pdf.doc.decipher)
             return [_read_page(page, i) for i, page in enumerate(pdf.pages)]
     except IngestError:
         raise
@@ -302,6 +315,10 @@ def load_pdf(data: bytes, name: str) -> list[Paragraph | Table]:
     chars = sum(page.chars for page in pages)
     if chars == 0:
         raise _scanned(name)
+    if sum(page.unmapped_chars for page in pages) > 0.5 * chars and b"/Encrypt" in data:
+        # An owner-password PDF opened without a password: read again with its strings as written.
+        pages = _read_pages(data, name, strings_as_written=True)
+        chars = sum(page.chars for page in pages)
     if sum(page.unmapped_chars for page in pages) > 0.5 * chars:
         raise _unmapped(name)
     _drop_running_lines(pages)

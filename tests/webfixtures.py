@@ -69,6 +69,9 @@ class FakeAssistant:
         yield answer.answer[half:]
         yield answer
 
+    def health_problem(self) -> str | None:
+        return None
+
     def documents(self) -> list[dict]:
         return [
             {

@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from assistant.inputs import clean_name
 from assistant.web.security import (
     SESSION_COOKIE,
     SESSION_MAX_AGE,
@@ -92,8 +93,8 @@ def login_required_response(request: Request, exc: Exception) -> HTMLResponse:
 
 
 def upload_name(filename: str | None) -> str:
-    """The bare file name of an upload (no folders, either slash)."""
-    return (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    """The bare file name of an upload (no folders, either slash, no control characters)."""
+    return clean_name(filename or "")
 
 
 async def read_uploads(files: list[UploadFile], max_bytes: int) -> list[tuple[str, bytes]]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.inputs import clean_text
 from assistant.types import Answer
 from assistant.web.security import RATE_LIMITED_EN, RATE_LIMITED_ZH, client_key
 
@@ -70,7 +72,6 @@ def rate_limited(request: Request) -> None:
 @router.post(
     "/ask",
     response_model=Answer,
-    dependencies=[Depends(rate_limited)],
     responses={
         422: {"description": "Invalid body or question too long"},
         429: {"description": "Rate limited"},
@@ -79,7 +80,7 @@ def rate_limited(request: Request) -> None:
 def ask(body: AskRequest, request: Request) -> Answer:
     """Answer one question with its citations: {status, answer, citations[{source,title,section,quote}]}."""
     settings = request.app.state.settings
-    question = body.question.strip()
+    question = clean_text(body.question).strip()
     if not question:
         raise HTTPException(status_code=422, detail="请输入问题。The question is empty.")
     if len(question) > settings.max_question_chars:
@@ -88,6 +89,7 @@ def ask(body: AskRequest, request: Request) -> Answer:
             status_code=422,
             detail=f"问题过长，请不要超过 {limit} 个字。The question is too long (at most {limit} characters).",
         )
+    rate_limited(request)  # after the checks above: a refused question costs no turn
     history = [m.model_dump() for m in body.history]
     agency = (body.agency or "").strip() or None
     return request.app.state.assistant.ask(question, history, agency=agency, year=body.year)
@@ -125,10 +127,24 @@ def documents(request: Request) -> list[PublicDocument]:
     return [PublicDocument(**{k: d[k] for k in fields if d.get(k) is not None}) for d in _documents(request)]
 
 
-@router.get("/health", response_model=Health)
-def health(request: Request) -> Health:
-    """Liveness and the number of documents in the corpus."""
-    return Health(status="ok", documents=len(_documents(request)))
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"description": "Questions cannot be answered: the catalog or the index is broken"}},
+)
+def health(request: Request) -> Health | JSONResponse:
+    """The number of documents, "ok" only when a search over the index runs (503 otherwise)."""
+    try:
+        documents = len(_documents(request))
+        problem = request.app.state.assistant.health_problem()
+    except Exception as exc:  # the catalog itself cannot be read
+        problem = (
+            f"资料库无法读取（{type(exc).__name__}）。The catalog cannot be read ({type(exc).__name__})."
+        )
+        documents = 0
+    if problem:
+        return JSONResponse({"status": "error", "documents": documents, "detail": problem}, status_code=503)
+    return Health(status="ok", documents=documents)
 
 
 def _documents(request: Request) -> list[dict]:

@@ -11,6 +11,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
+from assistant.inputs import clean_text
 from assistant.types import Answer
 from assistant.web.render import escape_text, render_answer_content, render_partial, render_question
 from assistant.web.security import RATE_LIMITED_ZH, RateLimiter, client_key
@@ -146,7 +147,7 @@ class ChatHandlers:
         go back to the assistant for follow-up questions.
         """
         limit = self.settings.max_question_chars
-        message = (message or "").strip()
+        message = clean_text(message or "").strip()  # a lone surrogate would break the page's stream
         messages = list(messages or [])
         history = list(history or [])
         if not message:
@@ -286,7 +287,7 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
         gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
 
         demo.load(handlers.on_load, inputs=None, outputs=[agency, year, header], api_visibility="private")
-        chat_io = {
+        chat_io: dict[str, Any] = {
             "fn": handlers.respond_tracked,
             "inputs": [question, chatbot, history, answer_ids, agency, year],
             "outputs": [question, chatbot, history, answer_ids],
@@ -303,7 +304,7 @@ def build_chat(assistant: Assistant, settings: Settings, limiter: RateLimiter) -
         if feedback_on:
             feedback_out = [pending, comment_row, feedback_note]
             chatbot.like(handlers.on_like, [answer_ids], feedback_out, api_visibility="private")
-            comment_io = {
+            comment_io: dict[str, Any] = {
                 "fn": handlers.on_comment,
                 "inputs": [pending, comment],
                 "api_visibility": "private",

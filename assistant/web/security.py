@@ -200,6 +200,7 @@ class AdminGateMiddleware:
       limiter, so guessing through either surface is limited);
     - `POST /admin/…` (except the login form): a valid session cookie, else 401 with the login page;
     - Gradio's file upload route: 404 (the chat takes no files).
+    Body sizes are FastAPI's `max_body_size` (app.py), which also counts bodies sent without a length.
     """
 
     def __init__(
