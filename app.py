@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         AdminGateMiddleware,
         admin_token=settings.admin_token,
         attempts=app.state.login_limiter,
-        login_page=lambda: admin.login_required_response(None, admin.LoginRequired()),
+        login_page=admin.login_page_401,
     )
     app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
 

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from assistant.catalog import Catalog
 from assistant.embeddings import embedder_name, make_embedder
 from assistant.quantities import QuantityIndex, load_glosses
 from assistant.retrieval import Hit, SearchFilter, fuse, weighted_fusion
+from assistant.sparse import chunk_tokens, load_index, save_index
 from assistant.text import tokenize
 from assistant.wordings import (
     BUNDLED_WORDINGS,
@@ -96,6 +97,7 @@ class Store:
         self.catalog = Catalog(self.data_dir / "gongkai.sqlite", database_url)
         self._embedder = embedder
         self._collection: Collection | None = None
+        self._max_batch = 1000
         self._bm25: _Bm25 | None = None
         self._bm25_generation = -1
         self._bm25_chunks: list[Chunk] = []
@@ -140,7 +142,14 @@ class Store:
             self._collection = client.get_or_create_collection(
                 name=f"gongkai-{slug}", metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
+            self._max_batch = client.get_max_batch_size()
         return self._collection
+
+    def _batches(self, count: int) -> list[slice]:
+        """Slices of at most Chroma's max batch size (5 461 embedded) covering `count` items."""
+        self.collection  # noqa: B018 (opens the client, which knows its batch size)
+        size = max(1, self._max_batch)
+        return [slice(start, start + size) for start in range(0, count, size)]
 
     # ------------------------------------------------------------------ writes
 
@@ -157,13 +166,17 @@ class Store:
                 previous = [existing]  # same bytes, parsed by an older version: replace in place
             self._canonical_agency(parsed)
             vectors = self._embed_chunks(parsed.chunks)
+            chunk_tokens(self.catalog, parsed.chunks)  # every worker's BM25 reads these, no jieba
             ids = [c.chunk_id for c in parsed.chunks]
-            if ids:
+            embeddings = np.asarray(vectors, dtype=np.float32)
+            metadatas = [_metadata(c) for c in parsed.chunks]
+            texts = [c.text for c in parsed.chunks]
+            for part in self._batches(len(ids)):  # before the commit point: a failure leaves orphans
                 self.collection.upsert(
-                    ids=ids,
-                    embeddings=np.asarray(vectors, dtype=np.float32),
-                    metadatas=[_metadata(c) for c in parsed.chunks],
-                    documents=[c.text for c in parsed.chunks],
+                    ids=ids[part],
+                    embeddings=embeddings[part],
+                    metadatas=metadatas[part],
+                    documents=texts[part],
                 )
             old_ids = {c.chunk_id for c in self.catalog.chunks([d.doc_id for d in previous])}
             replaces = [d.doc_id for d in previous]
@@ -172,7 +185,8 @@ class Store:
             stale = list(old_ids - set(ids))
             if stale:
                 try:
-                    self.collection.delete(ids=stale)
+                    for part in self._batches(len(stale)):
+                        self.collection.delete(ids=stale[part])
                 except Exception:  # orphans are invisible to readers and swept by gc()
                     log.warning("could not delete %d stale vectors; gc() will sweep them", len(stale))
             warnings = [c.message_zh for c in parsed.checks if not c.ok] + parsed.problems
@@ -203,9 +217,10 @@ class Store:
         chunks = self.catalog.chunks(doc_ids)
         if chunks:
             try:
-                self.collection.update(
-                    ids=[c.chunk_id for c in chunks], metadatas=[_metadata(c) for c in chunks]
-                )
+                for part in self._batches(len(chunks)):
+                    self.collection.update(
+                        ids=[c.chunk_id for c in chunks[part]], metadatas=[_metadata(c) for c in chunks[part]]
+                    )
             except Exception:  # the catalog holds the truth; the exact path still filters right
                 log.warning("could not rename agency %s in %d vectors' metadata", old, len(chunks))
         return doc_ids
@@ -277,7 +292,8 @@ class Store:
                 self.catalog.delete_document(doc.doc_id)
                 if ids:
                     try:
-                        self.collection.delete(ids=ids)
+                        for part in self._batches(len(ids)):
+                            self.collection.delete(ids=ids[part])
                     except Exception:
                         log.warning("could not delete vectors of %s; gc() will sweep them", doc.source)
             return docs
@@ -287,8 +303,8 @@ class Store:
         live = self.catalog.chunk_ids()
         stored = self.collection.get(include=[])["ids"]
         orphans = [i for i in stored if i not in live]
-        if orphans:
-            self.collection.delete(ids=orphans)
+        for part in self._batches(len(orphans)):
+            self.collection.delete(ids=orphans[part])
         return len(orphans)
 
     def unchanged(self, doc_id: str, source: str) -> IngestResult | None:
@@ -512,8 +528,13 @@ class Store:
                 self._bm25_chunks = chunks
                 self._live = {c.chunk_id for c in chunks}
                 if chunks:
-                    corpus = [list(tokenize(f"{c.title} {c.section} {c.text}")) or ["_"] for c in chunks]
-                    self._bm25 = _Bm25(corpus, chunks)
+                    ids = [c.chunk_id for c in chunks]
+                    saved = load_index(self.data_dir, generation, ids)
+                    if saved is not None:
+                        self._bm25 = _Bm25([], chunks, saved)
+                    else:
+                        self._bm25 = _Bm25(chunk_tokens(self.catalog, chunks), chunks)
+                        save_index(self.data_dir, self._bm25.index, generation, ids)
                 else:
                     self._bm25 = None
                 self._bm25_generation = generation
@@ -524,15 +545,20 @@ class _Bm25:
     """bm25s over our own jieba tokens (bm25s' own tokenizer splits on spaces, useless for Chinese),
     with each chunk's agency, year and kind as integer columns, so a filter is one numpy mask."""
 
-    def __init__(self, corpus: list[list[str]], chunks: list[Chunk]) -> None:
+    def __init__(self, corpus: list[list[str]], chunks: list[Chunk], saved: Any = None) -> None:
+        """Index `corpus` (each chunk's tokens), or take the bm25s index `saved` built over them."""
         import bm25s
 
-        self.vocab = {t: i for i, t in enumerate(sorted({t for doc in corpus for t in doc}))}
-        self.index = bm25s.BM25()
-        self.index.index(
-            bm25s.tokenization.Tokenized([[self.vocab[t] for t in doc] for doc in corpus], self.vocab),
-            show_progress=False,
-        )
+        if saved is not None:
+            self.index = saved
+            self.vocab = {t: int(i) for t, i in saved.vocab_dict.items()}
+        else:
+            self.vocab = {t: i for i, t in enumerate(sorted({t for doc in corpus for t in doc}))}
+            self.index = bm25s.BM25()
+            self.index.index(
+                bm25s.tokenization.Tokenized([[self.vocab[t] for t in doc] for doc in corpus], self.vocab),
+                show_progress=False,
+            )
         self.codes: dict[str, dict] = {}
         self.columns: dict[str, np.ndarray] = {}
         for name in ("agency", "year", "kind"):

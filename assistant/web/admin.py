@@ -86,6 +86,11 @@ def require_session(request: Request, _: None = Depends(admin_enabled)) -> None:
 
 def login_required_response(request: Request, exc: Exception) -> HTMLResponse:
     """Exception handler for LoginRequired: the login form, status 401."""
+    return login_page_401()
+
+
+def login_page_401() -> HTMLResponse:
+    """The login form asking to log in first, status 401."""
     return _page("登录", _login_form("请先登录。"), status_code=401)
 
 

@@ -45,7 +45,7 @@ def is_admin_path(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in ADMIN_PREFIXES)
 
 
-def client_key(request: Request | None) -> str:
+def client_key(request: object | None) -> str:
     """The rate-limit key of a request: the client IP (uvicorn resolves X-Forwarded-For from trusted proxies)."""
     client = getattr(request, "client", None) if request is not None else None
     host = getattr(client, "host", None) if client is not None else None
