@@ -84,7 +84,7 @@ def require_session(request: Request, _: None = Depends(admin_enabled)) -> None:
         raise LoginRequired()
 
 
-def login_required_response(request: Request, exc: Exception) -> HTMLResponse:
+def login_required_response(request: Request | None, exc: Exception) -> HTMLResponse:
     """Exception handler for LoginRequired: the login form, status 401."""
     return login_page_401()
 
@@ -479,7 +479,7 @@ def _number(value: Any) -> str:
 def _check_report(report: dict[str, Any]) -> str:
     name = _e(str(report.get("source", "")))
     if report.get("error_zh") or report.get("error_en"):
-        message = report.get("error_zh") or report.get("error_en")
+        message = str(report.get("error_zh") or report.get("error_en"))
         return f'<section class="notice error" id="check-report"><h2>检查结果：{name}</h2><p class="bad">{_e(message)}</p></section>'
     checks = report.get("checks") or []
     failed = [c for c in checks if not c.get("ok")]
