@@ -7,6 +7,7 @@ Screenshots go to test-output/screenshots/.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -167,3 +168,51 @@ def test_staff_logs_in_uploads_a_report_and_sees_it_listed(server, page, tmp_pat
         server.url + "/api/ask", data={"question": "2022年大岔乡拒绝了多少政府信息公开申请？"}
     )
     assert scoped.ok and any(c["source"] == name for c in scoped.json()["citations"])
+
+
+def test_series_answer_draws_a_chart_and_links_to_the_report_row(server, page):
+    """A series question: a chart with one point per year (values on hover), table source cards,
+    and a card's link opens the report page in a new tab with the cited row highlighted."""
+    page.goto(server.url + "/", wait_until="domcontentloaded")
+    page.wait_for_selector("textarea")
+    ask(page, "平潭这几年被行政复议的次数有什么变化？", 4)
+
+    chart = page.locator("#gk-chat .vega-embed").last
+    chart.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    symbols = chart.locator("g.mark-symbol path")
+    symbols.nth(3).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    labels = [symbols.nth(i).get_attribute("aria-label") for i in range(symbols.count())]
+    assert len(labels) == 4
+    assert [re.search(r"年度: (\d+)", s).group(1) for s in labels] == ["2019", "2020", "2021", "2022"]
+    assert [re.search(r"数值: (\S+?);", s).group(1) for s in labels] == ["0", "0", "3", "2"]
+    assert "年度" in chart.inner_text() and "行政复议" in chart.inner_text()  # Chinese axis titles
+    chart.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "chart-answer.png"))
+
+    card = page.locator("details.gk-cite").nth(2)
+    card.locator("summary").click()
+    table = card.locator("table.gk-cite-table")
+    assert table.locator("thead th").all_inner_texts() == [
+        "",
+        "结果维持",
+        "结果纠正",
+        "其他结果",
+        "尚未审结",
+        "总计",
+    ]
+    assert table.locator("tbody td").all_inner_texts() == ["1", "0", "2", "0", "3"]
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=str(SCREENSHOTS / "table-card.png"))
+
+    with page.context.expect_page() as opened:
+        card.locator(".gk-cite-link a").click()
+    report = opened.value
+    report.wait_for_load_state("load")
+    assert "/documents/" in report.url and "#s-" in report.url
+    highlighted = report.locator("table.facts tr:has(:target)")
+    assert highlighted.count() == 1
+    assert highlighted.locator("td").all_inner_texts() == ["1", "0", "2", "0", "3"]
+    background = highlighted.locator("td").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(255, 243, 176)"
+    assert "平潭综合实验区2021年度政府信息公开工作年度报告" in report.locator("h1").inner_text()
+    report.screenshot(path=str(SCREENSHOTS / "report-page.png"))

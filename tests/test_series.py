@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.facts import figure
 from assistant.lexicon import Quantity
 from assistant.series import figure_series
-from assistant.web.charts import chart_kind, series_chart, series_frame
+from assistant.web.charts import chart_kind, series_frame, series_spec
 from assistant.web.render import quote_table, render_answer_content, render_citation
 
 PINGTAN = "平潭综合实验区"
@@ -150,7 +150,7 @@ def test_a_blank_cell_is_a_gap_not_a_zero(corpus_assistant):
     assert [p.value for p in series] == [23, 21, None, 74]
     frame = series_frame(series)
     assert frame["段"].nunique() == 2  # two line segments: 2019–2020, then 2022 after the blank
-    spec = json.loads(series_chart(series).to_json())
+    spec = series_spec(series)
     data = next(iter(spec["datasets"].values()))
     assert [row["数值"] for row in data] == [23, 21, None, 74]  # null, never 0
     assert [row["显示"] for row in data][2] == "空白（报告未填写）"
@@ -159,11 +159,19 @@ def test_a_blank_cell_is_a_gap_not_a_zero(corpus_assistant):
 def test_chart_in_the_chat_message(corpus_assistant):
     answer = corpus_assistant.ask("平潭这几年被行政复议的次数有什么变化？")
     content = render_answer_content(answer)
-    assert isinstance(content, list) and isinstance(content[1], gr.Plot)
+    assert isinstance(content, list) and content[1]["component"] == "plot"
     assert "2021年行政复议3件" in content[0] and 'class="gk-cite"' in content[2]
-    spec = json.loads(series_chart(answer.series).to_json())
+    spec = json.loads(content[1]["value"]["plot"])
+    assert content[1]["value"]["type"] == "altair"
+    assert spec["title"] == "平潭综合实验区行政复议（历年）"
     assert spec["layer"][0]["encoding"]["x"]["title"] == "年度"
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == ["2019", "2020", "2021", "2022"]
     assert spec["layer"][0]["encoding"]["y"]["title"] == "行政复议"
+    assert [row["数值"] for row in spec["datasets"]["series"]] == [0, 0, 3, 2]
+    with gr.Blocks():
+        chatbot = gr.Chatbot()
+    shown = chatbot.postprocess([{"role": "assistant", "content": content}]).model_dump()
+    assert [part["type"] for part in shown[0]["content"]] == ["text", "component", "text"]
     single = corpus_assistant.ask("平潭综合实验区2021年收到多少政府信息公开申请？")
     assert isinstance(render_answer_content(single), str)
 

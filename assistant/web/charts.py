@@ -8,6 +8,10 @@ report's own arithmetic concerns is drawn red and marked 「⚠」.
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -60,8 +64,12 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def series_chart(series: list[SeriesPoint] | None) -> alt.LayerChart | None:
-    """The chart of a series, or None when there are fewer than two points."""
+def series_spec(series: list[SeriesPoint] | None) -> dict[str, Any] | None:
+    """The Vega-Lite spec of a series' chart, or None when there are fewer than two points.
+
+    The spec is built by Altair once per chart shape (line or bars; over years, agencies or rows;
+    one line or one per agency) and cached; each answer only fills in its data, title, axis order
+    and y title (Altair builds and validates a spec in about 0.1 s, too slow for every answer)."""
     if not series or len(series) < 2:
         return None
     frame = series_frame(series)
@@ -69,21 +77,42 @@ def series_chart(series: list[SeriesPoint] | None) -> alt.LayerChart | None:
     labels = list(dict.fromkeys(p.label for p in series))
     agencies = list(dict.fromkeys(p.agency for p in series))
     if kind == "line":
-        x_field, x_title = "年度", "年度"
+        x_field = "年度"
         title = f"{'、'.join(agencies) if len(agencies) <= 2 else ''}{labels[0]}（历年）"
     elif len(agencies) > 1 or len(labels) == 1:
-        x_field, x_title = "机构", "机构"
+        x_field = "机构"
         title = f"{frame['年度'].iloc[0]}年{labels[0]}" if frame["年度"].nunique() == 1 else labels[0]
     else:
-        x_field, x_title = "项目", "项目"
+        x_field = "项目"
         title = f"{agencies[0]}{frame['年度'].iloc[0]}年"
+    spec = copy.deepcopy(_template(kind, x_field, kind == "line" and len(agencies) > 1))
     order = list(dict.fromkeys(frame[x_field]))
+    y_title = labels[0] if len(labels) == 1 else "数量"
+    for layer in spec["layer"]:
+        encoding = layer.get("encoding", {})
+        if "scale" in encoding.get("x", {}):
+            encoding["x"]["scale"]["domain"] = order
+            encoding["x"]["sort"] = order
+        if "title" in encoding.get("y", {}):
+            encoding["y"]["title"] = y_title
+    spec["title"] = title
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    spec["datasets"] = {DATA: rows}
+    return spec
+
+
+DATA = "series"
+
+
+@lru_cache(maxsize=16)
+def _template(kind: str, x_field: str, many: bool) -> dict[str, Any]:
+    """The chart of one shape, as Altair builds and validates it, over the named data set DATA."""
     x = alt.X(
-        f"{x_field}:N", title=x_title, sort=order, scale=alt.Scale(domain=order), axis=alt.Axis(labelAngle=0)
+        f"{x_field}:N", title=x_field, sort=["?"], scale=alt.Scale(domain=["?"]), axis=alt.Axis(labelAngle=0)
     )
-    y = alt.Y("数值:Q", title=labels[0] if len(labels) == 1 else "数量", axis=alt.Axis(tickMinStep=1))
+    y = alt.Y("数值:Q", title="?", axis=alt.Axis(tickMinStep=1))
     tooltip = [
-        alt.Tooltip(f"{x_field}:N", title=x_title),
+        alt.Tooltip(f"{x_field}:N", title=x_field),
         alt.Tooltip("机构:N"),
         alt.Tooltip("项目:N"),
         alt.Tooltip("显示:N", title="数值"),
@@ -92,10 +121,9 @@ def series_chart(series: list[SeriesPoint] | None) -> alt.LayerChart | None:
     ]
     flagged = alt.datum["标注"] != ""
     color = alt.condition(flagged, alt.value(RED), alt.value(BLUE))
-    base = alt.Chart(frame)
+    base = alt.Chart(alt.NamedData(name=DATA))
     valued = base.transform_filter("isValid(datum['数值']) && isFinite(datum['数值'])")
     if kind == "line":
-        many = len(agencies) > 1
         stroke = alt.Color("机构:N", title="机构") if many else alt.value(BLUE)
         marks = valued.mark_line().encode(x=x, y=y, detail="段:N", color=stroke)
         points = valued.mark_point(filled=True, size=70).encode(x=x, y=y, color=color, tooltip=tooltip)
@@ -112,9 +140,10 @@ def series_chart(series: list[SeriesPoint] | None) -> alt.LayerChart | None:
         .mark_text(dy=-22, color=RED, fontSize=13)
         .encode(x=x, y=y, text=alt.value("⚠"), tooltip=tooltip)
     )
-    return (
+    chart = (
         alt.layer(*layers, labels_on, blank_marks, flags)
-        .properties(title=title, width=WIDTH, height=HEIGHT, usermeta=SVG)
+        .properties(title="?", width=WIDTH, height=HEIGHT, usermeta=SVG)
         .configure_axis(labelFontSize=11, titleFontSize=12)
         .configure_title(fontSize=13, anchor="start")
     )
+    return chart.to_dict()

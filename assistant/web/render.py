@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.types import Answer, Citation
-from assistant.web.charts import series_chart
+from assistant.web.charts import series_spec
 
 # Markdown that could turn text into formatting, code, tables or HTML, escaped wherever it stands;
 # link brackets only where a link or a reference definition could start (so "[1]" markers stay clean);
@@ -163,14 +164,32 @@ def render_answer(answer: Answer) -> str:
 
 
 def render_answer_content(answer: Answer) -> str | list[Any]:
-    """The chat message of a final answer: its text, its chart when it states a series (a gr.Plot of
-    assistant.web.charts), then its source cards; only the text and cards when there is no chart."""
-    chart = series_chart(answer.series)
-    if chart is None:
+    """The chat message of a final answer: its text, its chart when it states a series (a gr.Plot
+    message holding the Vega-Lite spec of assistant.web.charts), then its source cards; only the
+    text and cards when there is no chart."""
+    spec = series_spec(answer.series)
+    if spec is None:
         return render_answer(answer)
-    plot = gr.Plot(chart, show_label=False, container=False, elem_classes=["gk-chart"])
     cards = render_citations(answer.citations)
-    return [escape_text(answer.answer), plot, *([cards] if cards else [])]
+    return [escape_text(answer.answer), plot_message(spec), *([cards] if cards else [])]
+
+
+PLOT_ARGS: dict[str, Any] = {"show_label": False, "container": False, "elem_classes": ["gk-chart"]}
+# Made at import: a component made inside a running event does not finish its set-up.
+PLOT_PROPS: dict[str, Any] = gr.Plot(None, **PLOT_ARGS, render=False).get_config()
+
+
+def plot_message(spec: dict[str, Any]) -> dict[str, Any]:
+    """A chatbot message part showing a Vega-Lite spec with Gradio's Plot component: the form
+    gr.Chatbot gives a gr.Plot(altair chart), made without rebuilding the chart on every update."""
+    value = {"type": "altair", "plot": json.dumps(spec, ensure_ascii=False)}
+    return {
+        "type": "component",
+        "component": "plot",
+        "value": value,
+        "constructor_args": {**PLOT_ARGS, "render": False},
+        "props": {**PLOT_PROPS, "value": value},
+    }
 
 
 def render_partial(text: str) -> str:
