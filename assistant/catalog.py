@@ -42,6 +42,9 @@ CREATE INDEX IF NOT EXISTS checks_doc ON checks(doc_id);
 CREATE TABLE IF NOT EXISTS embed_cache (
     model TEXT NOT NULL, text_hash TEXT NOT NULL, vector {blob} NOT NULL, PRIMARY KEY (model, text_hash)
 );
+CREATE TABLE IF NOT EXISTS token_cache (
+    tokenizer TEXT NOT NULL, text_hash TEXT NOT NULL, tokens TEXT NOT NULL, PRIMARY KEY (tokenizer, text_hash)
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS agencies (
     canonical TEXT PRIMARY KEY, pinned INTEGER DEFAULT 0, created_at TEXT DEFAULT CURRENT_TIMESTAMP
@@ -377,6 +380,31 @@ class Catalog:
                 "INSERT INTO embed_cache(model, text_hash, vector) VALUES (?,?,?)"
                 " ON CONFLICT(model, text_hash) DO UPDATE SET vector = excluded.vector",
                 [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()],
+            )
+
+    # ------------------------------------------------------------------ BM25 token cache
+
+    def cached_tokens(self, tokenizer: str, text_hashes: list[str]) -> dict[str, list[str]]:
+        """The BM25 tokens stored for texts (by hash) under one tokenizer fingerprint."""
+        out: dict[str, list[str]] = {}
+        with self._lock:
+            for i in range(0, len(text_hashes), 500):
+                part = text_hashes[i : i + 500]
+                rows = self.db.execute(
+                    f"SELECT text_hash, tokens FROM token_cache WHERE tokenizer = ? AND text_hash IN "
+                    f"({','.join('?' * len(part))})",
+                    [tokenizer, *part],
+                ).fetchall()
+                out.update((text_hash, json.loads(tokens)) for text_hash, tokens in rows)
+        return out
+
+    def cache_tokens(self, tokenizer: str, items: dict[str, list[str]]) -> None:
+        """Store BM25 tokens of texts (by hash): computed once, at ingest, for every worker."""
+        with self.db.transaction():
+            self.db.executemany(
+                "INSERT INTO token_cache(tokenizer, text_hash, tokens) VALUES (?,?,?)"
+                " ON CONFLICT(tokenizer, text_hash) DO NOTHING",
+                [(tokenizer, h, json.dumps(t, ensure_ascii=False)) for h, t in items.items()],
             )
 
     def close(self) -> None:

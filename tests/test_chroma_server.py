@@ -192,3 +192,161 @@ def test_two_app_processes_share_one_chroma_server(chroma_server, tmp_path):
     assert dense["count"] == chunks
     assert any("罗金彩" in text for text in dense["texts"]), dense["texts"]
     assert not (shared / "chroma").exists()
+
+
+# --------------------------------------------------------------------------- several machines, simulated
+
+ADMIN_TOKEN = "two-machines-token"
+VISIBLE_WITHIN_S = 30.0  # from the upload's response to the other worker's first answer from it
+PINGTAN_QUESTION = QUESTIONS[2]
+
+
+def _start_worker(
+    data_dir: Path, database_url: str, chroma_url: str, log: Path
+) -> tuple[subprocess.Popen, str]:
+    """An app process (uvicorn app:create_app) with its own data dir, on a free port."""
+    port = _free_port()
+    env = {
+        **_app_env(chroma_url),
+        "GONGKAI_DATA_DIR": str(data_dir),
+        "GONGKAI_DATABASE_URL": database_url,
+        "GONGKAI_ADMIN_TOKEN": ADMIN_TOKEN,
+        "GONGKAI_RATE_LIMIT_PER_MINUTE": "10000",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    command = [sys.executable, "-m", "uvicorn", "app:create_app", "--factory", "--host", "127.0.0.1"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*command, "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=data_dir.parent,
+        )
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait_for_health(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + APP_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"app did not start within {APP_TIMEOUT:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def _ask(url: str, question: str) -> dict:
+    body = json.dumps({"question": question}, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(
+        f"{url}/api/ask", data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=APP_TIMEOUT) as resp:
+        return json.loads(resp.read())
+
+
+def _upload(url: str, path: Path) -> dict:
+    """POST one file to the staff API (multipart, by hand: urllib has no multipart encoder)."""
+    boundary = "gongkai-boundary-7f3a"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{path.name}"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    body = head + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        f"{url}/api/admin/documents",
+        data=body,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Authorization": f"Bearer {ADMIN_TOKEN}",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=APP_TIMEOUT * 3) as resp:
+        return json.loads(resp.read())
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def test_two_machines_one_ingests_while_the_other_answers(chroma_server, tmp_path):
+    """Two app processes with separate data dirs (no shared file), one PostgreSQL catalog and one
+    Chroma server: worker A ingests a report through the staff API while worker B answers the
+    question it answers; B answers it within VISIBLE_WITHIN_S of A's response, and every answer
+    B gives meanwhile is the refusal or the whole answer (74件 cited to the report's table),
+    never a report half there."""
+    from test_postgres import start_postgres
+
+    postgres = start_postgres()
+    workers: list[subprocess.Popen] = []
+    try:
+        database_url = postgres.create_database("machines")
+        dirs = [tmp_path / "machine-a" / "data", tmp_path / "machine-b" / "data"]
+        logs = [tmp_path / "a.log", tmp_path / "b.log"]
+        urls = []
+        for data_dir, log in zip(dirs, logs):
+            data_dir.mkdir(parents=True)
+            proc, url = _start_worker(data_dir, database_url, chroma_server, log)
+            workers.append(proc)
+            urls.append(url)
+        for proc, url, log in zip(workers, urls, logs):
+            _wait_for_health(url, proc, log)
+        a, b = urls
+
+        first = _upload(a, XIAOCHA)["results"]
+        assert [r["status"] for r in first] == ["added"]
+        before = _ask(b, PINGTAN_QUESTION)
+        assert before["status"] == "not_found", before
+        assert "罗金彩" in _ask(b, QUESTIONS[1])["answer"]  # B reads what A ingested
+
+        import threading
+
+        uploaded: dict = {}
+        thread = threading.Thread(target=lambda: uploaded.update(_upload(a, PINGTAN)))
+        thread.start()
+        seen: list[tuple[float, dict]] = []
+        done_at: float | None = None
+        deadline = time.monotonic() + APP_TIMEOUT * 3
+        while time.monotonic() < deadline:
+            answer = _ask(b, PINGTAN_QUESTION)
+            seen.append((time.monotonic(), answer))
+            if done_at is None and not thread.is_alive():
+                done_at = time.monotonic()
+            if answer["status"] == "answered" and done_at is not None:
+                break
+            time.sleep(0.2)
+        thread.join(timeout=APP_TIMEOUT)
+        assert [r["status"] for r in uploaded["results"]] == ["added"], uploaded
+
+        for _, answer in seen:
+            if answer["status"] == "not_found":
+                continue
+            assert answer["status"] == "answered", answer
+            assert "74件" in answer["answer"], answer
+            assert answer["citations"][0]["source"] == PINGTAN.name
+            assert (
+                "本年新收" in answer["citations"][0]["section"]
+                or "本年新收" in answer["citations"][0]["quote"]
+            )
+        final_time, final = seen[-1]
+        assert final["status"] == "answered", [s[1]["status"] for s in seen]
+        assert done_at is not None and final_time - done_at <= VISIBLE_WITHIN_S
+        # No shared files: each machine's data dir holds neither a catalog nor vectors.
+        for data_dir in dirs:
+            assert not (data_dir / "gongkai.sqlite").exists() and not (data_dir / "chroma").exists()
+    finally:
+        for proc in workers:
+            _stop(proc)
+        postgres.stop()

@@ -1,0 +1,146 @@
+"""What a worker's start costs in BM25, three ways, at the bundled corpus and at generated sizes.
+
+For each corpus a catalog is written the way an ingest writes it (parse, `Catalog.replace_document`,
+the chunks' tokens into the token cache), without embedding: the BM25 start does not touch
+vectors, and embedding N = 1000 takes half an hour on this machine. Then each of three fresh
+processes opens a `Store` on it and times the BM25 index until it answers one sparse search:
+
+- `jieba`: no stored tokens and no saved index: every chunk tokenized, then indexed (the old start);
+- `tokens`: tokens read from the catalog, then indexed (a worker after an ingest elsewhere);
+- `saved`: the index loaded from the worker's data dir (a restart with no ingest in between).
+
+    .venv/bin/python -m bench.start_bench --sizes 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import OUT, ROOT, corpus_names, corpus_paths
+
+MODES = ("jieba", "tokens", "saved")
+
+MEASURE = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+import assistant.sparse as sparse
+from assistant.retrieval import SearchFilter
+from assistant.store import Store
+mode, data_dir = sys.argv[1], sys.argv[2]
+if mode == "jieba":
+    sparse.tokenizer_fingerprint = lambda: "bench-no-stored-tokens"
+    real = sparse.chunk_tokens
+    sparse.chunk_tokens = lambda catalog, chunks, write_back=True: real(catalog, chunks, write_back=False)
+    import assistant.store as store_module
+    store_module.chunk_tokens = sparse.chunk_tokens
+t1 = time.perf_counter()
+store = Store(data_dir)
+chunks = len(store.catalog.chunk_ids())
+t2 = time.perf_counter()
+store.sparse_search("政府信息公开申请 行政复议", SearchFilter(), 10)
+t3 = time.perf_counter()
+store.sparse_search("主动公开 规范性文件", SearchFilter(), 10)
+t4 = time.perf_counter()
+print(json.dumps({"imports_s": t1 - t0, "open_s": t2 - t1, "bm25_first_search_s": t3 - t2,
+                  "next_search_ms": (t4 - t3) * 1000, "chunks": chunks,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def write_catalog(name: str, folder: Path) -> dict:
+    """Parse the corpus and write its catalog (documents, chunks, facts, checks, tokens)."""
+    from assistant.catalog import Catalog
+    from assistant.sparse import chunk_tokens
+    from ingest.pipeline import PARSER_VERSION, parse_bytes
+
+    shutil.rmtree(folder, ignore_errors=True)
+    catalog = Catalog(folder / "gongkai.sqlite")
+    started = time.perf_counter()
+    files = sorted(p for root in corpus_paths(name) for p in sorted(root.rglob("*")) if p.is_file())
+    documents = chunks = 0
+    tokens_s = 0.0
+    for path in files:
+        try:
+            parsed = parse_bytes(path.read_bytes(), path.name)
+        except Exception:  # not a document (questions, summaries)
+            continue
+        t = time.perf_counter()
+        chunk_tokens(catalog, parsed.chunks)
+        tokens_s += time.perf_counter() - t
+        catalog.replace_document(
+            parsed.document, parsed.chunks, parsed.facts, parsed.checks, parsed.problems, (), PARSER_VERSION
+        )
+        documents += 1
+        chunks += len(parsed.chunks)
+    catalog.close()
+    return {
+        "documents": documents,
+        "chunks": chunks,
+        "write_s": time.perf_counter() - started,
+        "tokenize_at_ingest_s": tokens_s,
+    }
+
+
+def measure(folder: Path, mode: str) -> dict:
+    """One fresh process: open the store and time BM25 to its first search."""
+    if mode != "saved":
+        shutil.rmtree(folder / "bm25", ignore_errors=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE, mode, str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1800,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[200], help="generated corpus sizes")
+    parser.add_argument("--no-bundled", action="store_true", help="skip the bundled corpus")
+    args = parser.parse_args(argv)
+    rows = {}
+    for name in corpus_names(args):
+        folder = OUT / "start" / name
+        row = {"catalog": write_catalog(name, folder)}
+        for mode in MODES:  # jieba first: it leaves the saved index that `saved` loads
+            row[mode] = measure(folder, mode)
+        rows[name] = row
+        print(name, json.dumps(row, ensure_ascii=False), flush=True)
+    (OUT / "start_bench.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(format_table(rows))
+    return 0
+
+
+def format_table(rows: dict) -> str:
+    """A Markdown table: BM25 to the first search, per start path and corpus."""
+    names = list(rows)
+    lines = ["| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    lines.append("| chunks | " + " | ".join(f"{rows[n]['jieba']['chunks']:,}" for n in names) + " |")
+    for mode, label in (
+        ("jieba", "tokenize + index (before)"),
+        ("tokens", "stored tokens + index"),
+        ("saved", "saved index loaded"),
+    ):
+        cells = [f"{rows[n][mode]['bm25_first_search_s']:.2f} s" for n in names]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("| imports | " + " | ".join(f"{rows[n]['saved']['imports_s']:.2f} s" for n in names) + " |")
+    lines.append(
+        "| RSS after, saved index (MB) | "
+        + " | ".join(f"{rows[n]['saved']['rss_mb']:.0f}" for n in names)
+        + " |"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
