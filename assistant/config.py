@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest unpacked size of a .docx (every part of the archive together), in MB.",
     )
+    max_html_tags: int = Field(
+        default=40_000,
+        ge=100,
+        description="Most tags an HTML page may hold (opening and closing, counted before parsing): the time "
+        "to parse and read a page grows with them.",
+    )
     max_table_cells: int = Field(
         default=50_000,
         ge=100,

@@ -100,6 +100,7 @@ class Assistant:
                 max_markup_bytes=int(self.settings.max_markup_mb * MB),
                 max_unpacked_bytes=int(self.settings.max_unpacked_mb * MB),
                 max_table_cells=self.settings.max_table_cells,
+                max_html_tags=self.settings.max_html_tags,
             )
         )
 

@@ -443,12 +443,17 @@ def _fields_outside(body: Tag, main: Tag) -> list[str]:
 def load_html(data: bytes, name: str) -> tuple[list[Paragraph | Table], str]:
     """Load a web page into blocks in reading order. Returns (blocks, encoding name).
 
-    IngestError "too_large" for a page over the markup limit or a table spanning more cells than
-    allowed (ingest.limits), before the memory is spent.
+    IngestError "too_large" for a page over the markup or tag limit, or a table spanning more cells
+    than allowed (ingest.limits), before the memory and time are spent.
     """
-    limit = current_limits().max_markup_bytes
-    if len(data) > limit:
-        raise too_much(name, "the HTML page", "网页大小", len(data), limit)
+    limits = current_limits()
+    if len(data) > limits.max_markup_bytes:
+        raise too_much(name, "the HTML page", "网页大小", len(data), limits.max_markup_bytes)
+    tags = data.count(b"<")
+    if tags > limits.max_html_tags:
+        raise too_much(
+            name, "the HTML page's tag count", "网页标签数", tags, limits.max_html_tags, unit="tags"
+        )
     text, encoding = decode_html(data, name)
     soup = BeautifulSoup(text, "lxml")
     body = soup.body or soup

@@ -24,6 +24,7 @@ class LoadLimits:
     max_markup_bytes: int = 10 * MB  # a .docx's XML parts unpacked, or an HTML file
     max_unpacked_bytes: int = 100 * MB  # every part of a .docx archive unpacked
     max_table_cells: int = 50_000  # one table's grid, merged cells counted where they reach
+    max_html_tags: int = 40_000  # an HTML page's tags, opening and closing ('<' counted before parsing)
 
 
 DEFAULT_LIMITS = LoadLimits()
