@@ -1,6 +1,8 @@
 """Shared fixtures: the bundled corpus ingested once per test session, with the real embedder.
 
 Tests that change the store get their own copy of that data dir (a file copy, no re-embedding).
+Every test that uses one of these corpus fixtures is marked `slow`, so
+`pytest -m "not slow and not browser"` is the fast subset. Paths live in tests/helpers.py.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "data" / "corpus"
-REPORTS = CORPUS / "reports"
-REGULATIONS = CORPUS / "regulations"
-FORMATS = CORPUS / "formats"
-DEV_SET = ROOT / "data" / "eval" / "dev.jsonl"
+# CORPUS, DEV_SET, FORMATS and ROOT are kept here only for test files not yet importing from helpers.
+from helpers import CORPUS, CORPUS_FIXTURES, DEV_SET, FORMATS, REGULATIONS, REPORTS, ROOT  # noqa: F401
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that needs the ingested corpus, directly or through another fixture."""
+    for item in items:
+        if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +68,3 @@ def copied_data_dir(bundled_data_dir, tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(bundled_data_dir, target)
     return target
-
-
-def ask(assistant, question: str, history: list[dict] | None = None, **scope):
-    return assistant.ask(question, history or [], **scope)

@@ -13,7 +13,7 @@ from assistant.catalog import Catalog
 from assistant.config import Settings
 from assistant.query import match_agencies
 from assistant.service import Assistant
-from conftest import REPORTS
+from helpers import REPORTS
 from ingest.agencies import aliases, resolve, same_agency
 from ingest.classify import agency_aliases, agency_year_from_title, classify
 from ingest.loaders import load_bytes

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPORTS
+from helpers import REPORTS
 
 XIAOCHA = REPORTS / "彭阳县小岔乡人民政府_2022.txt"
 PINGTAN = REPORTS / "平潭综合实验区管委会_2022.txt"

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from conftest import DEV_SET, REPORTS
+from helpers import DEV_SET, REPORTS
 
 ANSWER_KEYS = {"status", "answer", "citations"}
 CITATION_KEYS = {"source", "title", "section", "quote", "url"}

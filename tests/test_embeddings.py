@@ -38,7 +38,7 @@ def test_sentence_transformers_backend_by_local_path(monkeypatch):
 
 def test_store_works_end_to_end_with_the_st_backend(tmp_path):
     from assistant.service import Assistant
-    from conftest import REPORTS
+    from helpers import REPORTS
 
     settings = Settings(data_dir=tmp_path / "data", embedder=f"st:{_st_model_path()}")
     assistant = Assistant(settings)

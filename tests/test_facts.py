@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.facts import figure, figure_quote
 from assistant.lexicon import find_column, find_quantity
-from conftest import REPORTS
+from helpers import REPORTS
 from ingest.pipeline import parse_bytes
 
 PT21 = (REPORTS / "平潭综合实验区管委会_2021.txt").read_text(encoding="utf-8")

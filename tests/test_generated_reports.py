@@ -15,7 +15,7 @@ import docgen
 from assistant.config import Settings
 from assistant.evaluate import load_questions
 from assistant.service import Assistant
-from conftest import DEV_SET, FORMATS
+from helpers import DEV_SET, FORMATS
 
 SPEC = docgen.example_spec()
 

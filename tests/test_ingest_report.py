@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from assistant.web.admin import _upload_results
-from conftest import REPORTS
+from helpers import REPORTS
 
 HONGZE = REPORTS / "淮安市洪泽区人民政府_2024.txt"
 

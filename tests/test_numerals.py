@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import REGULATIONS, REPORTS
+from helpers import REGULATIONS, REPORTS
 from ingest.narrative import split_subsections
 from ingest.numerals import cn_to_int, to_int
 from ingest.tables import ReportRow, Table2Reader

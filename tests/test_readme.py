@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.config import Settings, settings_table
-from conftest import ROOT
+from helpers import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

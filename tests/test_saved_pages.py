@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import FORMATS, REPORTS
+from helpers import FORMATS, REPORTS
 from ingest.pipeline import parse_bytes
 from ingest.types import ParsedDocument
 

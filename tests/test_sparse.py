@@ -15,7 +15,7 @@ import pytest
 import assistant.sparse as sparse
 from assistant.retrieval import SearchFilter
 from assistant.store import Store
-from conftest import REPORTS
+from helpers import REPORTS
 
 QUERY = "小岔乡政务公开领导小组组长"
 PT21 = REPORTS / "平潭综合实验区管委会_2021.txt"

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.service import Assistant
-from conftest import REPORTS
+from helpers import REPORTS
 
 PT21 = REPORTS / "平潭综合实验区管委会_2021.txt"
 

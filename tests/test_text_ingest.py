@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from conftest import REGULATIONS, REPORTS
+from helpers import REGULATIONS, REPORTS
 from ingest.checks import check_report
 from ingest.loaders import decode_text, load_bytes, sniff_format
 from ingest.pipeline import parse_bytes, parse_file

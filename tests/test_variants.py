@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPORTS
+from helpers import REPORTS
 from ingest.pipeline import parse_bytes, parse_file
 from ingest.report import find_sections, report_rows
 from ingest.types import LoadedFile, Paragraph
