@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPORTS
+from helpers import REPORTS
 
 PG_TIMEOUT = 60.0
 
