@@ -4,7 +4,8 @@
 since initdb refuses root); every test gets a database of its own, cloned from one that holds
 the bundled corpus's catalog (copied from the session's SQLite catalog by `copy_catalog`). The
 store's replace / remove / failure-between-writes tests and the staff API test run here again,
-unchanged, against that server. Skipped when the PostgreSQL binaries are absent.
+unchanged, against that server, and so do the question log's (its table in the same database).
+Skipped when the PostgreSQL binaries are absent.
 """
 
 from __future__ import annotations
@@ -154,6 +155,11 @@ def copied_data_dir(postgres, bundled_template, bundled_data_dir, tmp_path, monk
 
 # The store's and the staff API's own tests, run again here over the PostgreSQL catalog.
 from test_api import test_admin_json_api, writable_client  # noqa: E402, F401
+from test_questionlog import (  # noqa: E402, F401
+    client,
+    test_ask_gets_an_id_and_feedback_is_stored_and_listed,
+    test_filters_frequent_questions_and_csv_export,
+)
 from test_store import (  # noqa: E402, F401
     test_changed_file_replaces_chunks_vectors_and_facts,
     test_failure_between_writes_keeps_the_old_version,
