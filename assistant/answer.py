@@ -143,10 +143,11 @@ def _report_path(
     (not when it fell back to it, with or without the unavailable note), and pass it on."""
     if on_evidence is None:
         return
-    from assistant.llm import UNAVAILABLE_NOTE
+    if final is not offline:  # only then did the model run (and assistant.llm load)
+        from assistant.llm import UNAVAILABLE_NOTE
 
-    if final is not offline and not final.answer.startswith(UNAVAILABLE_NOTE):
-        evidence.path = "llm"
+        if not final.answer.startswith(UNAVAILABLE_NOTE):
+            evidence.path = "llm"
     on_evidence(evidence)
 
 

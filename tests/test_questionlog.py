@@ -333,6 +333,11 @@ def test_chat_thumbs_down_with_a_comment_is_stored_with_the_answer(logged):
     up = gr.LikeData(None, {"index": 1, "value": messages[1]["content"], "liked": True})
     assert chat.on_like(ids, up)[0] == {"id": ids[1], "rating": "up"}
     assert logged.question_log.get(ids[1]).rating == "up"
+    # the id also travels in the answer's message (an HTML comment), for a 👎 that comes before
+    # the chat's id state has caught up
+    assert f"<!-- gk-answer:{ids[3]} -->" in str(messages[3]["content"])
+    early = gr.LikeData(None, {"index": 3, "value": [messages[3]["content"]], "liked": True})
+    assert chat.on_like({}, early)[0] == {"id": ids[3], "rating": "up"}
     # a message without a log entry (the user's own question) stores nothing
     assert chat.on_like(ids, gr.LikeData(None, {"index": 0, "value": "", "liked": False}))[0] == {}
 

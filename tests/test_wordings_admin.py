@@ -28,6 +28,8 @@ ARTICLE = "第四章 依申请公开 / 第三十一条"
 MAILED_Q = "寄挂号信提交的信息公开申请，从哪天算收到？"
 CLOSE_Q = "用挂号信寄申请的话，收到日期怎么算"
 XIAOCHA = "彭阳县小岔乡人民政府_2022.txt"
+DISLIKE = '#gk-chat button[aria-label="踩"], #gk-chat button[aria-label="Dislike"]'  # zh-CN / en
+LIKE = '#gk-chat button[aria-label="赞"], #gk-chat button[aria-label="Like"]'
 
 
 @pytest.fixture
@@ -184,6 +186,17 @@ def test_staff_attach_a_not_found_question_from_the_questions_page(client):
 # --------------------------------------------------------------------------- browser
 
 
+def wait_for_final_answer(scope) -> None:
+    """Wait for the last answer's final update (it carries the log id, in an HTML comment; the
+    streamed text shows before it)."""
+    bot = scope.locator('[data-testid="bot"]').last
+    for _ in range(100):
+        if "gk-answer:" in bot.inner_html():
+            return
+        bot.page.wait_for_timeout(100)
+    raise AssertionError("the answer's final update did not come")
+
+
 @pytest.fixture(scope="module")
 def browser_server(bundled_data_dir, tmp_path_factory):
     from webfixtures import ServerThread
@@ -220,7 +233,8 @@ def test_browser_thumbs_down_then_staff_attach_the_wording_then_the_chat_answers
             "() => [...document.querySelectorAll('#gk-chat [data-testid=\"bot\"]')].some(b => b.innerText.includes('没有这个问题的答案'))",
             timeout=60_000,
         )
-        page.locator('#gk-chat button[aria-label="Dislike"]').last.click()
+        wait_for_final_answer(page)
+        page.locator(DISLIKE).last.click()
         page.locator("#gk-comment textarea").wait_for(timeout=10_000)
         page.locator("#gk-comment textarea").fill("挂号信寄的申请，条例里应该有规定")
         page.locator("#gk-comment-send").click()
@@ -257,3 +271,45 @@ def test_browser_thumbs_down_then_staff_attach_the_wording_then_the_chat_answers
             or "签收之日" in page.locator('#gk-chat [data-testid="bot"]').last.inner_text()
         )
         browser.close()
+
+
+@pytest.mark.browser
+def test_browser_thumbs_up_in_the_widget_is_stored_with_the_answer(browser_server):
+    from pathlib import Path
+
+    import httpx
+    from webfixtures import StaticPageServer
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("/usr/bin/chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    url = browser_server.url
+    portal = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>门户</title></head><body>'
+        f'<h1>彭阳县小岔乡人民政府</h1><script src="{url}/widget.js" data-agency="小岔乡"></script></body></html>'
+    )
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with StaticPageServer(portal) as site, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=args)
+        page = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN").new_page()
+        page.goto(site.url, wait_until="domcontentloaded")
+        page.get_by_role("button", name="政务问答").click()
+        chat = page.frame_locator("#gongkai-widget-frame")
+        chat.locator("#gk-question textarea").wait_for(timeout=30_000)
+        chat.locator("#gk-question textarea").fill("2022年拒绝了多少申请？")
+        chat.locator("#gk-send").click()
+        chat.locator("details.gk-cite").first.wait_for(timeout=60_000)
+        wait_for_final_answer(chat.locator("#gk-chat"))
+        chat.locator(LIKE).last.click()
+        chat.locator("#gk-comment textarea").wait_for(timeout=10_000)
+        browser.close()
+    rows = httpx.get(f"{url}/api/admin/questions?status=up", headers=BEARER).json()
+    (row,) = [r for r in rows if r["question"] == "2022年拒绝了多少申请？"]
+    assert (row["agency"], row["year"], row["path"], row["rating"]) == (
+        "彭阳县小岔乡人民政府",
+        2022,
+        "facts",
+        "up",
+    )
+    assert row["sources"][0]["source"] == XIAOCHA

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +41,7 @@ HEADER = (
 ERROR_ZH = "抱歉，系统暂时无法回答，请稍后再试。Sorry, the assistant could not answer just now."
 HISTORY_TURNS = 10  # earlier turns sent with each question, for follow-ups ("那2021年呢？")
 MAX_COMMENT_CHARS = 1000
+ANSWER_ID_RE = re.compile(r"<!-- gk-answer:([0-9a-f]{16}) -->")
 FEEDBACK_THANKS_ZH = (
     "感谢您的评价！如愿意，可以补充说明哪里不对或缺少什么（可选，请勿填写姓名、电话等个人信息）："
 )
@@ -113,6 +116,19 @@ def scope_choices(assistant: Assistant, agency_param: str = "", year_param: str 
     return {"agencies": agencies, "agency": agency_value, "years": years, "year": year_value}
 
 
+def with_answer_id(content: str | list[Any], entry_id: str | None) -> str | list[Any]:
+    """The answer's message with its log id in an HTML comment (never shown): a 👍/👎 event carries
+    the message, so the id is found even before the chat's id state has caught up."""
+    if not entry_id:
+        return content
+    marker = f"<!-- gk-answer:{entry_id} -->"
+    if isinstance(content, str):
+        return content + marker
+    if content and isinstance(content[0], str):
+        return [content[0] + marker, *content[1:]]
+    return content
+
+
 class ChatHandlers:
     """The chat's event handlers, kept apart from the layout so tests can call them directly."""
 
@@ -185,7 +201,8 @@ class ChatHandlers:
             messages[-1] = {"role": "assistant", "content": escape_text(ERROR_ZH)}
             yield "", messages, history
             return
-        messages[-1] = {"role": "assistant", "content": render_answer_content(final)}  # text, chart, cards
+        content = render_answer_content(final)  # text, chart, cards
+        messages[-1] = {"role": "assistant", "content": with_answer_id(content, final.id)}
         reply = {"role": "assistant", "content": final.answer, **({"id": final.id} if final.id else {})}
         history += [{"role": "user", "content": message}, reply]
         yield "", messages, history
