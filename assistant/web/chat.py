@@ -230,7 +230,8 @@ class ChatHandlers:
     def on_like(self, answer_ids: dict[int, str], like: gr.LikeData) -> tuple[dict, Any, Any]:
         """Store a 👍/👎 at once and offer the comment box; returns (pending feedback, box, note)."""
         index = like.index[0] if isinstance(like.index, (list, tuple)) else like.index
-        entry_id = (answer_ids or {}).get(index)
+        marked = ANSWER_ID_RE.search(json.dumps(like.value, ensure_ascii=False, default=str))
+        entry_id = marked.group(1) if marked else (answer_ids or {}).get(index)
         rating = {True: "up", False: "down"}.get(like.liked) if isinstance(like.liked, bool) else None
         qlog = getattr(self.assistant, "question_log", None)
         if qlog is None or not entry_id or rating is None:
