@@ -12,6 +12,7 @@ years) concerns the cells behind a figure, with a citation of what it contradict
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,12 +57,13 @@ def _reports_by_year(catalog: Catalog, agencies: set[str]) -> dict[tuple[str, in
     return out
 
 
-def year_pairs(catalog: Catalog, doc: Document) -> list[YearPair]:
-    """The checks between a stored report and its agency's reports of the year before and after."""
+def year_pairs(catalog: Catalog, doc: Document, facts: list[Fact] | None = None) -> list[YearPair]:
+    """The checks between a stored report (its `facts`, when already read) and its agency's reports
+    of the year before and after."""
     if doc.kind != "report" or not doc.agency or doc.year is None:
         return []
     held = _reports_by_year(catalog, {doc.agency})
-    facts = catalog.facts(doc.doc_id)
+    facts = catalog.facts(doc.doc_id) if facts is None else facts
     pairs: list[YearPair] = []
     before, after = held.get((doc.agency, doc.year - 1)), held.get((doc.agency, doc.year + 1))
     if before is not None and before.doc_id != doc.doc_id:
@@ -133,25 +135,51 @@ def draft_year_checks(catalog: Catalog, parsed: ParsedDocument) -> list[CheckRes
 # --------------------------------------------------------------------------- answers
 
 
+@dataclass
+class _Failed:
+    """A failed cross check of one report: the report's cells it concerns, and what it contradicts."""
+
+    cells: frozenset[Cell]
+    contradiction: Contradiction
+
+
+_FAILED_CACHE: OrderedDict[tuple[int, int, str], list[_Failed]] = OrderedDict()
+_FAILED_CACHE_SIZE = 256
+
+
 def contradictions(catalog: Catalog, doc: Document, cells: set[Cell]) -> list[Contradiction]:
     """Failed checks of a stored report that concern the given cells (a figure's): its narrative
     stating another number, or the neighbouring year's report disagreeing."""
     if not cells:
         return []
+    return [f.contradiction for f in _failed_cross_checks(catalog, doc) if f.cells & cells]
+
+
+def _failed_cross_checks(catalog: Catalog, doc: Document) -> list[_Failed]:
+    """Every failed narrative and year check of a report, remembered per catalog generation (an
+    answer asks for them once per figure; any ingest, removal or merge makes them new)."""
+    key = (id(catalog), catalog.generation(), doc.doc_id)
+    if key in _FAILED_CACHE:
+        _FAILED_CACHE.move_to_end(key)
+        return _FAILED_CACHE[key]
     facts = catalog.facts(doc.doc_id)
     statements = [c for c in catalog.chunks([doc.doc_id]) if c.chunk_type == "statement"]
     out = [
-        _narrative_contradiction(doc, check)
+        _Failed(frozenset(check.cells), _narrative_contradiction(doc, check))
         for check in narrative_checks(statements, facts, doc.year)
-        if not check.ok and set(check.cells) & cells
+        if not check.ok
     ]
-    for pair in year_pairs(catalog, doc):
+    for pair in year_pairs(catalog, doc, facts):
         later = pair.later.doc_id == doc.doc_id
         other = pair.earlier if later else pair.later
         for check in pair.checks:
             mine, theirs = (check.cells, check.earlier_cells) if later else (check.earlier_cells, check.cells)
-            if not check.ok and set(mine) & cells:
-                out.append(Contradiction(check.message_zh, _row_citation(catalog, other, theirs)))
+            if not check.ok:
+                found = Contradiction(check.message_zh, _row_citation(catalog, other, theirs))
+                out.append(_Failed(frozenset(mine), found))
+    _FAILED_CACHE[key] = out
+    while len(_FAILED_CACHE) > _FAILED_CACHE_SIZE:
+        _FAILED_CACHE.popitem(last=False)
     return out
 
 
