@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -46,11 +46,13 @@ log = logging.getLogger(__name__)
 # instead of through Chroma's HNSW index, which is slow under narrow metadata filters.
 EXACT_DENSE_MAX = 2000
 
+IngestStatus = Literal["added", "replaced", "unchanged", "error"]
+
 
 @dataclass
 class IngestResult:
     source: str
-    status: str  # "added" | "replaced" | "unchanged" | "error"
+    status: IngestStatus
     kind: str = ""
     title: str = ""
     agency: str = ""
@@ -190,7 +192,7 @@ class Store:
                 except Exception:  # orphans are invisible to readers and swept by gc()
                     log.warning("could not delete %d stale vectors; gc() will sweep them", len(stale))
             warnings = [c.message_zh for c in parsed.checks if not c.ok] + parsed.problems
-            status = "replaced" if previous else "added"
+            status: IngestStatus = "replaced" if previous else "added"
             return _result(doc, status, len(parsed.chunks), len(parsed.facts), warnings)
 
     def _canonical_agency(self, parsed: ParsedDocument) -> None:
@@ -598,7 +600,9 @@ class _Bm25:
         return keep
 
 
-def _result(doc: Document, status: str, chunks: int, facts: int, warnings: list[str]) -> IngestResult:
+def _result(
+    doc: Document, status: IngestStatus, chunks: int, facts: int, warnings: list[str]
+) -> IngestResult:
     return IngestResult(
         source=doc.source,
         status=status,
