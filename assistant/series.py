@@ -199,7 +199,7 @@ def _lead(ranked: list[Figure], scope: Ranking, what: str, ascending: bool) -> s
     if scope.by == "year":
         who = ranked[0].document.agency or ranked[0].document.title
         each = "均为" if len(top) > 1 else ""
-        return f"{who}{what}{word}的是{names}（{each}{value}）。"
+        return f"{who}{what}{names}{word}（{each}{value}）。"
     years = sorted({f.document.year for f in ranked if f.document.year is not None})
     when = "、".join(f"{y}年" for y in years) if len(years) == 1 else ""
     if len(ranked) == 2 and len(top) == 1:

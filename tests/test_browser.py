@@ -90,7 +90,8 @@ def test_citizen_asks_and_sees_answer_with_sources(server, page):
     card = bot.locator("details.gk-cite").first
     assert XIAOCHA in card.locator("summary").inner_text()
     card.locator("summary").click()
-    assert "总计 0" in card.locator("blockquote").inner_text()
+    assert "8项合计：0件" in card.inner_text()  # the eight reasons, as a table of their 总计 cells
+    assert card.locator("table.gk-cite-table td").all_inner_texts() == ["0"] * 8
     page.screenshot(path=str(SCREENSHOTS / "chat.png"), full_page=True)
 
     # HTML in a question is shown as text and never runs.
