@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from tqdm import tqdm
 
@@ -21,7 +21,7 @@ from assistant.store import IngestResult, Store
 from assistant.types import Answer, Evidence
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.pipeline import parse_bytes
-from ingest.types import CheckResult, IngestError
+from ingest.types import CheckResult, DocKind, IngestError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -29,6 +29,20 @@ if TYPE_CHECKING:
     from assistant.answer import Context
 
 log = logging.getLogger(__name__)
+
+
+class DocumentRow(TypedDict):
+    """One document of the list (GET /api/documents, the staff area, `gongkai list`)."""
+
+    source: str
+    title: str
+    kind: DocKind
+    agency: str
+    year: int | None
+    format: str
+    doc_id: str
+    facts: int
+    warnings: list[str]  # failed checks, format problems and warnings across the agency's years
 
 
 @dataclass
@@ -219,11 +233,11 @@ class Assistant:
         folders = [BUNDLED_CORPUS / "regulations", BUNDLED_CORPUS / "reports"]
         return self.ingest_paths([f for f in folders if f.exists()])
 
-    def documents(self) -> list[dict]:
+    def documents(self) -> list[DocumentRow]:
         from assistant.crosschecks import all_year_warnings
 
         across_years = all_year_warnings(self.store.catalog)
-        out = []
+        out: list[DocumentRow] = []
         for doc in self.store.documents():
             checks = self.store.catalog.checks(doc.doc_id)
             out.append(
