@@ -11,6 +11,9 @@ from assistant.facts import Figure
 from assistant.links import document_url
 from assistant.query import Slots
 
+# How an answer was reached (the question log records it).
+AnswerPath = Literal["facts", "retrieval", "check", "not_found", "llm"]
+
 
 class Citation(BaseModel):
     source: str = Field(description="File name as ingested.")
@@ -113,7 +116,7 @@ class Evidence:
     slots: Slots
     citations: list[Citation] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
-    path: str = "retrieval"  # facts | retrieval | check | not_found | llm (the model wrote the answer)
+    path: AnswerPath = "retrieval"  # llm: the model wrote the answer
     asked: str = ""  # the question as the user typed it
     signals: Signals | None = None  # for the retrieval path: the evidence of the best passage
     refused_by_gate: bool = False  # retrieval found passages, but too weak to answer offline
