@@ -34,12 +34,12 @@ log = logging.getLogger(__name__)
 Status = Literal["all", "not_found", "answered", "down", "up", "rated"]
 STATUS_ZH = {"answered": "已回答", "not_found": "未找到"}
 PATH_ZH = {"facts": "数据表", "retrieval": "检索", "check": "核对", "not_found": "未找到", "llm": "大模型"}
-RATING_ZH = {"up": "👍", "down": "👎"}
+RATING_ZH = {"up": "👍 满意", "down": "👎 不满意"}
 FILTER_ZH = {
     "all": "全部",
     "not_found": "未找到答案",
-    "down": "👎",
-    "up": "👍",
+    "down": "👎 不满意",
+    "up": "👍 满意",
     "answered": "已回答",
     "rated": "有评价",
 }
@@ -290,7 +290,7 @@ def _header(title: str) -> str:
         f"{PAGE_STYLE}<header><h1>政务公开问答 · {_e(title)}</h1>"
         '<form method="post" action="/admin/logout"><button type="submit">退出登录</button></form></header>'
         '<main><nav class="gk"><a href="/admin">文件与上传</a><a href="/admin/questions">问题日志</a>'
-        '<a href="/admin/questions?status=not_found">未找到答案</a><a href="/admin/questions?status=down">👎 评价</a>'
+        '<a href="/admin/questions?status=not_found">未找到答案</a><a href="/admin/questions?status=down">👎 不满意的回答</a>'
         '<a href="/admin/wordings">常见问法</a></nav>'
     )
 
@@ -338,7 +338,7 @@ def _frequent_table(frequent: list[Any]) -> str:
     )
     return (
         '<section id="frequent"><h2>最常问的问题</h2><table><thead><tr><th>问题</th><th>次数</th><th>未找到</th>'
-        f"<th>👎</th><th>最近一次</th></tr></thead><tbody>{rows}</tbody></table></section>"
+        f"<th>不满意</th><th>最近一次</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )
 
 
