@@ -1,7 +1,8 @@
 """The web app in-process: JSON API contract, limits, staff-area auth, headers, escaping, the chat handlers.
 
-Answers come from the real assistant over the bundled corpus (conftest's session fixtures); tests that
-are about the web layer alone (rate limits, upload limits, error pages) use webfixtures.FakeAssistant.
+Answers come from the real assistant over the bundled corpus (conftest's session fixtures; such tests
+are marked slow); tests that are about the web layer alone (rate limits, upload limits, error pages)
+use webfixtures.FakeAssistant.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 import gradio as gr
 import pytest
 from starlette.testclient import TestClient
-from webfixtures import XSS, FakeAssistant
 
+import prompts
 from app import create_app
 from assistant.config import Settings
 from assistant.service import Assistant
@@ -22,12 +23,13 @@ from assistant.types import Answer, Citation
 from assistant.web.chat import ALL, ChatHandlers, scope_choices
 from assistant.web.render import escape_text, render_answer, render_citations
 from assistant.web.security import RateLimiter, session_value, valid_session
+from helpers import REPORTS
+from webfixtures import XSS, FakeAssistant
 
-ROOT = Path(__file__).resolve().parent.parent
-REPORTS = ROOT / "data" / "corpus" / "reports"
 TOKEN = "test-admin-token-123"
 QUESTION = "2022年小岔乡拒绝了多少政府信息公开申请？"
 XIAOCHA = "彭阳县小岔乡人民政府_2022.txt"
+REFUSAL = prompts.REFUSAL
 
 
 def client_for(assistant, **settings) -> TestClient:
@@ -116,12 +118,21 @@ def test_ask_scope_and_history(real_client):
         },
     ).json()
     assert set(follow_up) - {"series"} == {"status", "answer", "citations"}  # series: the rows it adds
+    assert follow_up["status"] == "answered"
+    # the agency from the follow-up, the year and the quantity carried over
+    assert "平潭综合实验区2022年不予公开4件" in follow_up["answer"]
+    assert follow_up["citations"][0]["source"] == "平潭综合实验区管委会_2022.txt"
+    assert follow_up["citations"][0]["section"] == "表三 三、本年度办理结果 / （三）不予公开"
+    assert follow_up["citations"][0]["quote"].endswith("8项合计：4件")
 
 
 def test_ask_not_found_is_a_status_not_an_error(real_client):
     response = real_client.post("/api/ask", json={"question": "2022年火星自治区收到多少申请？"})
     assert response.status_code == 200
-    assert response.json()["status"] in {"not_found", "answered"}
+    body = response.json()
+    assert body["status"] == "not_found" and body["citations"] == []
+    assert "资料库中没有“火星自治区”的政府信息公开工作年度报告" in body["answer"]
+    assert body["answer"].endswith(REFUSAL)
 
 
 @pytest.mark.parametrize(
