@@ -1,7 +1,7 @@
 """Shared fixtures: the bundled corpus ingested once per test session, with the real embedder.
 
 Tests that change the store get their own copy of that data dir (a file copy, no re-embedding).
-Every test that uses one of these corpus fixtures is marked `slow`, so
+Every test that uses one of these (or another fixture in helpers.SLOW_FIXTURES) is marked `slow`, so
 `pytest -m "not slow and not browser"` is the fast subset. Paths live in tests/helpers.py.
 """
 
@@ -17,14 +17,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-# CORPUS, DEV_SET, FORMATS and ROOT are kept here only for test files not yet importing from helpers.
-from helpers import CORPUS, CORPUS_FIXTURES, DEV_SET, FORMATS, REGULATIONS, REPORTS, ROOT  # noqa: F401
+from helpers import REGULATIONS, REPORTS, SLOW_FIXTURES
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `slow` every test that needs the ingested corpus, directly or through another fixture."""
+    """Mark `slow` every test that needs a slow fixture (helpers.SLOW_FIXTURES), directly or not."""
     for item in items:
-        if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 
