@@ -14,6 +14,7 @@ from pathlib import Path
 import gradio as gr
 import pytest
 from starlette.testclient import TestClient
+from webfixtures import XSS, FakeAssistant
 
 import prompts
 from app import create_app
@@ -24,7 +25,6 @@ from assistant.web.chat import ALL, ChatHandlers, scope_choices
 from assistant.web.render import escape_text, render_answer, render_citations
 from assistant.web.security import RateLimiter, session_value, valid_session
 from helpers import REPORTS
-from webfixtures import XSS, FakeAssistant
 
 TOKEN = "test-admin-token-123"
 QUESTION = "2022年小岔乡拒绝了多少政府信息公开申请？"

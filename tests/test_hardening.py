@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from webfixtures import FakeAssistant
 
 from app import create_app
 from assistant.config import Settings
 from assistant.service import Assistant
 from helpers import REGULATIONS, REPORTS, ROOT
-from webfixtures import FakeAssistant
 
 TOKEN = "test-admin-token-123"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -518,8 +518,9 @@ def test_instructions_inside_a_report_do_not_reach_the_answer(
 ):
     """A report whose narrative tells the model to answer 99, with a link and markup; the scripted
     model obeys the passage. The answer shows no 99, renders no link or markup, and still cites."""
-    from assistant.web.render import render_answer
     from openai_stub import OpenAIStub
+
+    from assistant.web.render import render_answer
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     text = (REPORTS / XIAOCHA).read_text(encoding="utf-8")
