@@ -24,7 +24,8 @@ def test_ingest_verbose_prints_tables_cells_checks_and_fuzzy_labels(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "表格：表二 10/10，表三 161/161，表四 15/15" in out
-    assert "数据项：186" in out and "核对：18 项通过，1 项不符" in out  # 不符: the narrative's 17 applications
+    # 不符: the narrative's 17 applications
+    assert "数据项：186" in out and "核对：18 项通过，1 项不符" in out
     assert "表三 行 “2.其他法律行政止公开” → “2.其他法律行政法规禁止公开”" in out
     again = subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, timeout=600
