@@ -53,12 +53,16 @@ def bundled_data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def corpus_assistant(bundled_data_dir):
-    """A read-only assistant over the bundled corpus (do not ingest or remove through it)."""
+def corpus_assistant(bundled_data_dir, tmp_path_factory):
+    """A read-only assistant over the bundled corpus (do not ingest or remove through it). It
+    holds its own copy of the data dir: the session's SQLite connection never shares a file
+    with the CLI and server processes that other tests start on `bundled_data_dir`."""
     from assistant.config import Settings
     from assistant.service import Assistant
 
-    return Assistant(Settings(data_dir=bundled_data_dir))
+    data_dir = tmp_path_factory.mktemp("corpus") / "data"
+    shutil.copytree(bundled_data_dir, data_dir)
+    return Assistant(Settings(data_dir=data_dir))
 
 
 @pytest.fixture
