@@ -24,7 +24,6 @@ import logging
 import queue
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+
+from assistant.db import SqliteDatabase
 
 log = logging.getLogger(__name__)
 
@@ -71,16 +72,12 @@ class SqliteLogDatabase:
     thread never waits on the catalog's lock."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._lock = threading.Lock()
+        self._db = SqliteDatabase(path)  # the catalog's own SQLite setup, on a connection of its own
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; its rows are fetched before the lock is released."""
-        with self._lock:
-            return _Fetched(self._conn.execute(sql, tuple(params)).fetchall())
+        with self._db.lock:
+            return _Fetched(self._db.execute(sql, params).fetchall())
 
 
 @dataclass
