@@ -13,8 +13,15 @@ FORMATS = CORPUS / "formats"
 DEV_SET = ROOT / "data" / "eval" / "dev.jsonl"
 
 # Fixtures that take tens of seconds on two cores: the whole bundled corpus ingested, the agency
-# reports ingested, a Chroma server with app processes. A test using any of them, directly or
-# through another fixture, is marked `slow` by conftest.
+# reports ingested, a Chroma server with app processes, the generated report ingested in four
+# formats. A test using any of them, directly or through another fixture, is marked `slow` by conftest.
 SLOW_FIXTURES = frozenset(
-    {"bundled_data_dir", "corpus_assistant", "copied_data_dir", "agencies_data_dir", "chroma_server"}
+    {
+        "bundled_data_dir",
+        "corpus_assistant",
+        "copied_data_dir",
+        "agencies_data_dir",
+        "chroma_server",
+        "generated",
+    }
 )

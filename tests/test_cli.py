@@ -105,6 +105,7 @@ def test_ask_json_lines_report_a_bad_line_and_go_on(bundled_data_dir, gongkai):
     assert good["status"] == "not_found" and good["citations"] == []
 
 
+@pytest.mark.slow  # embeds a whole report
 def test_ingest_reports_each_file_and_keeps_going(tmp_path, gongkai):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "empty.txt").write_bytes(b"")

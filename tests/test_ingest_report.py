@@ -5,12 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from assistant.web.admin import _upload_results
 from helpers import REPORTS
 
 HONGZE = REPORTS / "淮安市洪泽区人民政府_2024.txt"
 
 
+@pytest.mark.slow  # embeds a whole report, twice through a new process
 def test_ingest_verbose_prints_tables_cells_checks_and_fuzzy_labels(tmp_path):
     typo = tmp_path / "洪泽区_2024_typo.txt"
     typo.write_text(

@@ -129,6 +129,7 @@ def test_remove_and_list(copied_data_dir):
     assert assistant.remove("no-such-file.txt") == []
 
 
+@pytest.mark.slow  # embeds a whole report
 def test_bad_files_are_reported_and_the_others_still_ingest(tmp_path):
     folder = tmp_path / "drop"
     folder.mkdir()
@@ -145,7 +146,10 @@ def test_bad_files_are_reported_and_the_others_still_ingest(tmp_path):
     assert [d["source"] for d in assistant.documents()] == [PT21.name]
 
 
-@pytest.mark.parametrize("limit_mb, status", [(0.001, "error"), (50, "added")])
+@pytest.mark.parametrize(
+    "limit_mb, status",
+    [(0.001, "error"), pytest.param(50, "added", marks=pytest.mark.slow)],  # added: embeds the report
+)
 def test_upload_size_limit_is_a_setting(tmp_path, limit_mb, status):
     assistant = Assistant(Settings(data_dir=tmp_path / "data", max_upload_mb=limit_mb))
     result = assistant.ingest_bytes(PT21.name, PT21.read_bytes())
