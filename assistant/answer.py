@@ -16,6 +16,7 @@ from assistant import glossary
 from assistant.answerability import Thresholds, load_thresholds
 from assistant.facts import Figure, column_parts, figure, figure_quote
 from assistant.lexicon import Quantity, find_column
+from assistant.plainwords import plain_english, plain_sentence
 from assistant.query import (
     Slots,
     asks_for_count,
@@ -274,17 +275,10 @@ def _facts_answer(
                 quote=figure_quote(fig),
             )
         )
-        n = len(citations)
-        what = quantity.label if fig.column == "总计" else f"{quantity.label}（{fig.column}）"
-        detail = f"（{fig.section}{('，' + fig.how) if fig.how else ''}）"
-        lines.append(f"{_who(fig.document)}{fig.document.year}年{what}{fig.text}{detail}[{n}]")
+        lines.append(f"{plain_sentence(fig)}[{len(citations)}]")  # the table path is in the card
     text = "；\n".join(lines) + "。"
     if is_english(question):
-        english = "; ".join(
-            f"{fig.document.agency or fig.document.title} {fig.document.year}: {fig.text} ({fig.section})"
-            for fig in figures
-        )
-        text = f"{english}.\n{text}"
+        text = "; ".join(plain_english(fig) for fig in figures) + f".\n{text}"
     if slots.years:
         have_years = {f.document.year for f in figures}
         missing = [y for y in slots.years if y not in have_years]
@@ -404,7 +398,7 @@ def _neighbour_text(
     if not bits:
         return ""
     label = table3_path(neighbour).split(" / ")[-1]
-    return f"\n另：若把“{label[3:]}”也算作拒绝，{label}为" + "、".join(bits) + "。"
+    return f"\n另：若把“{label[3:]}”也算作拒绝，{label[3:]}的申请为" + "、".join(bits) + "。"
 
 
 def _missing_years_text(agencies: list[str], years: list[int], reports: list[Document]) -> str:
