@@ -45,7 +45,7 @@ from assistant.retrieval import (
 )
 from assistant.series import asks_ranking, figure_series, ranking_answer
 from assistant.text import is_english, simplified
-from assistant.types import Answer, Citation, Evidence, Signals
+from assistant.types import Answer, Citation, Evidence, SearchScope, Signals
 from ingest.claims import Cell
 from ingest.classify import agency_aliases
 from ingest.report import format_number
@@ -522,7 +522,7 @@ def _ranked(
     for cand in candidates:
         cand.score = rerank_score(cand, found.dense_mean, defined, counter, is_english(question))
     candidates.sort(key=lambda c: -c.score)
-    scope = "agency" if flt.agencies else "rules" if flt.kinds == ["regulation"] else "all"
+    scope: SearchScope = "agency" if flt.agencies else "rules" if flt.kinds == ["regulation"] else "all"
     if not candidates:
         return [], Signals(english=is_english(question), scope=scope)
     top = candidates[0]

@@ -262,7 +262,7 @@ class Catalog:
                 "SELECT doc_id, source, title, kind, agency, year, format FROM documents"
             ).fetchall()
         rows.sort(key=lambda r: r[1])  # by source, in code-point order on both databases
-        return [Document(*row) for row in rows]
+        return [_document(row) for row in rows]
 
     def is_empty(self) -> bool:
         with self._lock:
@@ -274,7 +274,7 @@ class Catalog:
                 "SELECT doc_id, source, title, kind, agency, year, format FROM documents WHERE doc_id = ?",
                 (doc_id,),
             ).fetchone()
-        return Document(*row) if row else None
+        return _document(row) if row else None
 
     def parser_version(self, doc_id: str) -> int:
         with self._lock:
@@ -296,7 +296,7 @@ class Catalog:
                 "SELECT doc_id, source, title, kind, agency, year, format FROM documents WHERE source = ?",
                 (source,),
             ).fetchall()
-        return [Document(*row) for row in rows]
+        return [_document(row) for row in rows]
 
     def problems(self, doc_id: str) -> list[str]:
         with self._lock:
@@ -448,3 +448,11 @@ def copy_catalog(source: Catalog, target: Catalog, batch: int = 2000) -> dict[st
                 target.db.executemany(insert, rows[i : i + batch])
             copied[table] = len(rows)
     return copied
+
+
+def _document(row: tuple) -> Document:
+    """A document from its row (doc_id, source, title, kind, agency, year, format)."""
+    doc_id, source, title, kind, agency, year, fmt = row
+    return Document(
+        doc_id=doc_id, source=source, title=title, kind=kind, agency=agency, year=year, format=fmt
+    )

@@ -21,7 +21,7 @@ from assistant.store import IngestResult, Store
 from assistant.types import Answer, Evidence
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.pipeline import parse_bytes
-from ingest.types import CheckResult, DocKind, IngestError
+from ingest.types import CheckResult, DocKind, DocumentMeta, IngestError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 
 class DocumentRow(TypedDict):
-    """One document of the list (GET /api/documents, the staff area, `gongkai list`)."""
+    """One document of the list (GET /api/documents, the staff area, `gongkai list`), as JSON: a
+    stored Document's DocumentMeta fields (same names, same order; tests/test_code_health.py checks
+    it), then what the list adds."""
 
     source: str
     title: str
@@ -45,15 +47,10 @@ class DocumentRow(TypedDict):
     warnings: list[str]  # failed checks, format problems and warnings across the agency's years
 
 
-@dataclass
-class DraftReport:
+@dataclass(kw_only=True)
+class DraftReport(DocumentMeta):
     """What the report checker says about a draft annual report (not added to the corpus)."""
 
-    source: str
-    title: str = ""
-    agency: str = ""
-    year: int | None = None
-    kind: str = ""
     problems: list[str] = field(default_factory=list)  # format problems: missing sections, tables, rows
     checks: list[CheckResult] = field(default_factory=list)  # arithmetic rules, passed and failed
     error_en: str = ""
@@ -133,7 +130,9 @@ class Assistant:
                     parsed = parse_bytes(data, name, self.settings.max_upload_bytes)
                 return self._with_year_checks(self.store.add(parsed))
         except DataDirError as exc:
-            return IngestResult(name, "error", message_en=exc.message_en, message_zh=exc.message_zh)
+            return IngestResult(
+                source=name, status="error", message_en=exc.message_en, message_zh=exc.message_zh
+            )
         except IngestError as exc:
             return IngestResult(
                 source=Path(name).name, status="error", message_en=exc.message_en, message_zh=exc.message_zh
@@ -210,14 +209,16 @@ class Assistant:
                 data = path.read_bytes()
             except IngestError as exc:
                 results.append(
-                    IngestResult(path.name, "error", message_en=exc.message_en, message_zh=exc.message_zh)
+                    IngestResult(
+                        source=path.name, status="error", message_en=exc.message_en, message_zh=exc.message_zh
+                    )
                 )
                 continue
             except OSError as exc:
                 results.append(
                     IngestResult(
-                        path.name,
-                        "error",
+                        source=path.name,
+                        status="error",
                         message_en=f"{path.name}: cannot read the file ({exc.strerror})",
                         message_zh=f"{path.name}：无法读取文件（{exc.strerror}）",
                     )
@@ -273,12 +274,8 @@ class Assistant:
         except IngestError as exc:
             return DraftReport(source=name, error_en=exc.message_en, error_zh=exc.message_zh)
         doc = parsed.document
-        report = DraftReport(
-            source=doc.source,
-            title=doc.title,
-            agency=doc.agency,
-            year=doc.year,
-            kind=doc.kind,
+        report = DraftReport.of(
+            doc,
             problems=list(parsed.problems),
             checks=list(parsed.checks) + draft_year_checks(self.store.catalog, parsed),
         )

@@ -32,7 +32,7 @@ from assistant.wordings import (
 from ingest.agencies import aliases as name_aliases
 from ingest.agencies import resolve as resolve_agency
 from ingest.pipeline import PARSER_VERSION
-from ingest.types import Chunk, Document, IngestError, ParsedDocument
+from ingest.types import Chunk, Document, DocumentMeta, IngestError, ParsedDocument
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -49,14 +49,12 @@ EXACT_DENSE_MAX = 2000
 IngestStatus = Literal["added", "replaced", "unchanged", "error"]
 
 
-@dataclass
-class IngestResult:
-    source: str
+@dataclass(kw_only=True)
+class IngestResult(DocumentMeta):
+    """What became of one file: the document's metadata (empty but `source` when it could not be
+    read), the status and what was stored."""
+
     status: IngestStatus
-    kind: str = ""
-    title: str = ""
-    agency: str = ""
-    year: int | None = None
     chunks: int = 0
     facts: int = 0
     message_en: str = ""
@@ -603,13 +601,9 @@ class _Bm25:
 def _result(
     doc: Document, status: IngestStatus, chunks: int, facts: int, warnings: list[str]
 ) -> IngestResult:
-    return IngestResult(
-        source=doc.source,
+    return IngestResult.of(
+        doc,
         status=status,
-        kind=doc.kind,
-        title=doc.title,
-        agency=doc.agency,
-        year=doc.year,
         chunks=chunks,
         facts=facts,
         warnings=warnings,

@@ -13,6 +13,8 @@ from assistant.query import Slots
 
 # How an answer was reached (the question log records it).
 AnswerPath = Literal["facts", "retrieval", "check", "not_found", "llm"]
+# Where a question's passages were searched (Signals.scope; each has its own gates).
+SearchScope = Literal["rules", "all", "agency"]
 
 
 class Citation(BaseModel):
@@ -101,7 +103,7 @@ class Signals:
     rare: float = 1.0
     counted: bool = False
     who: bool = False
-    scope: str = "all"
+    scope: SearchScope = "all"
     english: bool = False
 
     def as_dict(self) -> dict[str, float | bool]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 if TYPE_CHECKING:
     from ingest.recognition import Recognition
@@ -65,16 +65,32 @@ class LoadedFile:
         return "\n".join(lines)
 
 
-@dataclass
-class Document:
+@dataclass(kw_only=True)
+class DocumentMeta:
+    """What every record about one document says of it: file name, title, kind, agency and year.
+
+    The stored document, the ingest result, the draft check and the document list extend this
+    record instead of copying its fields (build one from another with `of`)."""
+
+    source: str  # file name as ingested
+    title: str = ""
+    kind: DocKind | Literal[""] = ""  # "" when the file could not be read
+    agency: str = ""  # canonical name (ingest.agencies) once stored
+    year: int | None = None
+
+    @classmethod
+    def of(cls, meta: DocumentMeta, **rest: Any) -> Self:
+        """A record of this type about the document `meta` describes, with its own fields `rest`."""
+        return cls(**{f.name: getattr(meta, f.name) for f in fields(DocumentMeta)}, **rest)
+
+
+@dataclass(kw_only=True)
+class Document(DocumentMeta):
     """One ingested file."""
 
     doc_id: str  # sha256 of the file's bytes
-    source: str  # file name as ingested
-    title: str
-    kind: DocKind
-    agency: str = ""
-    year: int | None = None
+    title: str = field()  # required here (no default), and read from the document itself
+    kind: DocKind = field()  # never "" for a stored document
     format: str = "text"
     # The names the file gives its agency ({name: "title" | "body" | "signature" | "publisher"}),
     # recorded as aliases of the canonical agency the store files it under.

@@ -53,3 +53,50 @@ def test_mypy_config_covers_the_code_and_names_existing_modules():
     ours = [m for o in config["overrides"] for m in o["module"] if m.split(".")[0] in PACKAGES]
     missing = [m for m in ours if not (ROOT / (m.replace(".", "/") + ".py")).exists()]
     assert ours and missing == [], f"renamed or removed modules still in [tool.mypy] overrides: {missing}"
+
+
+def test_records_about_a_document_extend_one_metadata_record_and_keep_their_json():
+    from dataclasses import asdict, fields
+
+    from assistant.service import DocumentRow, DraftReport
+    from assistant.store import IngestResult
+    from ingest.types import Document, DocumentMeta
+
+    meta = [f.name for f in fields(DocumentMeta)]
+    assert meta == ["source", "title", "kind", "agency", "year"]
+    for record in (Document, IngestResult, DraftReport):
+        assert issubclass(record, DocumentMeta) and [f.name for f in fields(record)][:5] == meta
+    assert list(DocumentRow.__annotations__)[:5] == meta  # the list's JSON row, a TypedDict
+
+    doc = Document(
+        doc_id="d", source="a.txt", title="某局2023年报告", kind="report", agency="某局", year=2023
+    )
+    result = IngestResult.of(doc, status="added", chunks=3)
+    assert asdict(result) == {
+        "source": "a.txt",
+        "title": "某局2023年报告",
+        "kind": "report",
+        "agency": "某局",
+        "year": 2023,
+        "status": "added",
+        "chunks": 3,
+        "facts": 0,
+        "message_en": "",
+        "message_zh": "",
+        "warnings": [],
+        "recognition": [],
+    }
+    draft = DraftReport.of(doc, problems=["缺少表四"]).to_dict()
+    assert draft == {
+        "source": "a.txt",
+        "title": "某局2023年报告",
+        "kind": "report",
+        "agency": "某局",
+        "year": 2023,
+        "problems": ["缺少表四"],
+        "checks": [],
+        "error_en": "",
+        "error_zh": "",
+        "ok": False,
+    }
+    assert DraftReport(source="b.txt").to_dict()["kind"] == ""  # unreadable: no kind, as before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.inputs import clean_text
 from assistant.types import Answer
 from assistant.web.security import RATE_LIMITED_EN, RATE_LIMITED_ZH, client_key
+
+if TYPE_CHECKING:
+    from assistant.service import DocumentRow
 
 MAX_HISTORY_MESSAGES = 40
 MAX_HISTORY_CHARS = 8000
@@ -124,7 +127,10 @@ def feedback(body: Feedback, request: Request) -> dict[str, str]:
 def documents(request: Request) -> list[PublicDocument]:
     """The documents the assistant answers from."""
     fields = PublicDocument.model_fields
-    return [PublicDocument(**{k: d[k] for k in fields if d.get(k) is not None}) for d in _documents(request)]
+    return [
+        PublicDocument.model_validate({k: v for k, v in d.items() if k in fields and v is not None})
+        for d in _documents(request)
+    ]
 
 
 @router.get(
@@ -147,5 +153,6 @@ def health(request: Request) -> Health | JSONResponse:
     return Health(status="ok", documents=documents)
 
 
-def _documents(request: Request) -> list[dict]:
-    return request.app.state.assistant.documents()
+def _documents(request: Request) -> list[DocumentRow]:
+    rows: list[DocumentRow] = request.app.state.assistant.documents()
+    return rows
