@@ -251,7 +251,7 @@ def test_year_checks_in_the_store_shown_on_both(corpus_assistant):
 def test_answer_names_what_the_figure_contradicts(corpus_assistant):
     answer = corpus_assistant.ask("洪泽区2024年收到多少政府信息公开申请？")
     lines = answer.answer.splitlines()
-    assert lines[0].startswith("淮安市洪泽区人民政府2024年新收政府信息公开申请95件")
+    assert lines[0] == "2024年淮安市洪泽区人民政府收到政府信息公开申请95件[1]。"
     assert lines[1] == (
         "注意：2024年报告正文称“区政府办代表区政府受理政府信息公开申请17件”（收到的申请），"
         "与表三“一、本年新收”总计95件、表三“一、本年新收”+“二、上年结转”总计95件均不符[1][2]；以上按报告原文提供。"

@@ -160,7 +160,7 @@ def test_chart_in_the_chat_message(corpus_assistant):
     answer = corpus_assistant.ask("平潭这几年被行政复议的次数有什么变化？")
     content = render_answer_content(answer)
     assert isinstance(content, list) and content[1]["component"] == "plot"
-    assert "2021年行政复议3件" in content[0] and 'class="gk-cite"' in content[2]
+    assert "2021年平潭综合实验区被申请行政复议3件[3]" in content[0] and 'class="gk-cite"' in content[2]
     spec = json.loads(content[1]["value"]["plot"])
     assert content[1]["value"]["type"] == "altair"
     assert spec["title"] == "平潭综合实验区行政复议（历年）"
