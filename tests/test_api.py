@@ -120,7 +120,7 @@ def test_ask_scope_and_history(real_client):
     assert set(follow_up) - {"series"} == {"status", "answer", "citations"}  # series: the rows it adds
     assert follow_up["status"] == "answered"
     # the agency from the follow-up, the year and the quantity carried over
-    assert "平潭综合实验区2022年不予公开4件" in follow_up["answer"]
+    assert "2022年平潭综合实验区拒绝了4件政府信息公开申请（不予公开）[1]" in follow_up["answer"]
     assert follow_up["citations"][0]["source"] == "平潭综合实验区管委会_2022.txt"
     assert follow_up["citations"][0]["section"] == "表三 三、本年度办理结果 / （三）不予公开"
     assert follow_up["citations"][0]["quote"].endswith("8项合计：4件")
