@@ -43,7 +43,14 @@ from assistant.retrieval import (
 from assistant.retrieval import (
     found as found_in,
 )
-from assistant.series import asks_ranking, figure_series, ranking_answer
+from assistant.series import (
+    RESULTS_TOTAL,
+    asks_breakdown,
+    asks_ranking,
+    breakdown_answer,
+    figure_series,
+    ranking_answer,
+)
 from assistant.text import is_english, simplified
 from assistant.types import Answer, Citation, Evidence, SearchScope, Signals
 from ingest.claims import Cell
@@ -189,6 +196,12 @@ def offline_answer(
         ranked = ranking_answer(store, reports, slots, question, evidence, lambda figs: _flagged(store, figs))
         if ranked is not None:
             return ranked, evidence
+
+    # 「办理结果是怎样的」: the result rows of one report, not their total
+    if slots.quantity and slots.quantity.row == RESULTS_TOTAL and asks_breakdown(question):
+        broken = breakdown_answer(store, reports, slots, evidence, lambda figs: _flagged(store, figs))
+        if broken is not None:
+            return broken, evidence
 
     if slots.unknown_place and not slots.agencies and (slots.quantity or slots.years):
         evidence.path = "not_found"

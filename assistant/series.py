@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.facts import Figure, column_parts, figure, figure_quote, row_value
+from assistant.lexicon import Quantity
 from assistant.query import Slots, with_glossary
 from assistant.text import is_english
 from assistant.types import Answer, Citation, Evidence, SeriesPoint
 from ingest.report import format_number
+from ingest.template import RESULT_GROUPS, TABLE3_BY_KEY
 from ingest.types import Document
 
 if TYPE_CHECKING:
@@ -30,6 +32,20 @@ _RANKING = re.compile(
 _ASCENDING = re.compile(r"最少|最低|最小|从少到多|从低到高|谁少|哪个少|\bleast\b|\bfewest\b")
 _BY_YEAR = re.compile(r"哪一?年|哪个年|哪些年|历年|每年|各年|which\s+year")
 _GROUP = re.compile(r"^(?:各个?|每个|每一个|哪一?个|哪些|哪家)(.{1,6})$")
+# 「办理结果是怎样的」, 「各类结果分别多少」: the result rows of table 3, not their total.
+_BREAKDOWN = re.compile(r"分别|各类|各项|各种|分布|构成|明细|breakdown|outcomes")
+_RESULTS = re.compile(r"办理结果|处理结果|结果")
+_TOTAL = re.compile(r"总计|总数|一共|总共|合计|办结|办理完|处理完|多少|几")
+RESULTS_TOTAL = "三.7"
+# The result rows in plain words (what happened to the applications), after the report's word.
+RESULT_WORDS = {
+    "三.1": "全部公开",
+    "三.2": "公开一部分",
+    "三.3": "拒绝公开",
+    "三.4": "信息无法提供",
+    "三.5": "未作为信息公开申请处理",
+    "三.6": "",
+}
 ALL_AGENCIES_NOTE = "资料库中名称含“{word}”的机构{have}，以下比较{when}已收录年度报告的全部机构。"
 
 
@@ -218,3 +234,67 @@ def _english_lead(ranked: list[Figure], scope: Ranking, ascending: bool) -> str:
     name = f"{top.document.year}" if scope.by == "year" else top.document.agency or top.document.title
     listed = "; ".join(f"{_name(f, 'both')}: {format_number(f.value or 0)}{f.unit}" for f in ranked)
     return f"The {word}: {name} ({top.text}). {listed}."
+
+
+def asks_breakdown(question: str) -> bool:
+    """Whether a question about the results of table 3 asks how they divide (「办理结果是怎样的」,
+    「各类办理结果分别有多少」) rather than their total (「办结了多少」, 「办理结果总计」)."""
+    text = question.lower()
+    return bool(_BREAKDOWN.search(text)) or (bool(_RESULTS.search(text)) and not _TOTAL.search(text))
+
+
+def breakdown_answer(
+    store: Store,
+    reports: list[Document],
+    slots: Slots,
+    evidence: Evidence,
+    notes: Callable[[list[Figure]], list[str]],
+) -> Answer | None:
+    """The result rows of table 3 (予以公开, 部分公开, 不予公开, 无法提供, 不予处理, 其他处理) of one
+    report, each cited, after the total in plain words; a bar chart over the rows. None unless the
+    question names exactly one report (one agency and one year) that has them."""
+    docs = _one_per_agency_year([d for d in reports if d.agency in slots.agencies and d.year in slots.years])
+    if len(docs) != 1:
+        return None
+    doc = docs[0]
+    facts = store.catalog.facts(doc.doc_id)
+    rows = [
+        fig
+        for key in RESULT_GROUPS
+        if (fig := figure(doc, facts, _result_quantity(key), slots.column, "")) is not None
+    ]
+    if len(rows) < 2:
+        return None
+    total = figure(doc, facts, Quantity("表三", RESULTS_TOTAL, "本年度办理结果总计"), slots.column, "")
+    from assistant.plainwords import plain_sentence
+
+    figures = ([total] if total is not None else []) + rows
+    citations = [
+        Citation(source=f.document.source, title=f.document.title, section=f.section, quote=figure_quote(f))
+        for f in figures
+    ]
+    lines = []
+    if total is not None:
+        lines.append(f"{plain_sentence(total)}[1]，办理结果如下：")
+    else:
+        lines.append(f"{doc.year}年{doc.agency or doc.title}的政府信息公开申请办理结果如下：")
+    offset = len(figures) - len(rows)
+    items = []
+    for i, fig in enumerate(rows, start=offset + 1):
+        plain = RESULT_WORDS.get(fig.quantity.row, "")
+        items.append(f"{fig.quantity.label}{f'（{plain}）' if plain else ''}{fig.text}[{i}]")
+    lines.append("；\n".join(items) + "。")
+    flags = notes(figures)
+    lines.extend(flags)
+    evidence.path = "facts"
+    evidence.figures = figures
+    evidence.citations = citations
+    series = figure_series(rows, [bool(flags)] * len(rows))
+    return Answer(status="answered", answer="\n".join(lines), citations=citations, series=series)
+
+
+def _result_quantity(key: str) -> Quantity:
+    """A result row of table 3 as a quantity, named by its short label (「（二）部分公开（区分处理的…）」
+    → 部分公开)."""
+    label = TABLE3_BY_KEY[key].label
+    return Quantity("表三", key, re.sub(r"^（[一二三四五六七八九十]+）|（.*）$", "", label) or label)

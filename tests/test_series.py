@@ -74,6 +74,48 @@ def test_a_group_figure_is_a_series_of_its_rows(corpus_assistant):
     assert "7.属于行政执法案卷 总计 6" in answer.citations[0].quote
 
 
+RESULTS = ["予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理"]
+
+
+def test_the_results_of_one_report_are_a_bar_chart_over_its_result_rows(corpus_assistant):
+    answer = corpus_assistant.ask("平潭2021年的申请办理结果是怎样的？")
+    assert answer.answer == (
+        "2021年平潭综合实验区办结政府信息公开申请69件[1]，办理结果如下：\n"
+        "予以公开（全部公开）30件[2]；\n部分公开（公开一部分）5件[3]；\n不予公开（拒绝公开）8件[4]；\n"
+        "无法提供（信息无法提供）25件[5]；\n不予处理（未作为信息公开申请处理）0件[6]；\n其他处理1件[7]。"
+    )
+    assert [c.section for c in answer.citations] == [
+        "表三 三、本年度办理结果 / （七）总计",
+        "表三 三、本年度办理结果 / （一）予以公开",
+        "表三 三、本年度办理结果 / （二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "表三 三、本年度办理结果 / （三）不予公开",
+        "表三 三、本年度办理结果 / （四）无法提供",
+        "表三 三、本年度办理结果 / （五）不予处理",
+        "表三 三、本年度办理结果 / （六）其他处理",
+    ]
+    assert answer.citations[0].quote.endswith("总计 69")
+    assert answer.citations[4].quote.endswith("3项合计：25件")
+    assert [(p.label, p.value, p.flagged) for p in answer.series] == [
+        (label, value, False) for label, value in zip(RESULTS, [30, 5, 8, 25, 0, 1])
+    ]
+    assert {(p.agency, p.year) for p in answer.series} == {(PINGTAN, 2021)}
+    assert chart_kind(answer.series) == "bar"
+    spec = series_spec(answer.series)
+    assert spec["title"] == "平潭综合实验区2021年" and spec["layer"][0]["encoding"]["x"]["field"] == "项目"
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == RESULTS
+    # The total alone is still one figure, without a chart.
+    total = corpus_assistant.ask("平潭2021年办理结果总计多少")
+    assert total.answer == "2021年平潭综合实验区办结政府信息公开申请69件[1]。" and total.series is None
+
+
+def test_the_results_of_the_flagged_report_are_marked(corpus_assistant):
+    answer = corpus_assistant.ask("平潭2020年各类办理结果分别有多少件")
+    assert [(p.label, p.value) for p in answer.series] == list(zip(RESULTS, [7, 6, 0, 7, 3, 4]))
+    assert all(p.flagged for p in answer.series)  # they add to 27 where （七）总计 says 21
+    assert answer.answer.splitlines()[0] == "2020年平潭综合实验区办结政府信息公开申请21件[1]，办理结果如下："
+    assert "注意：平潭综合实验区2020年报告表三总计列的数字彼此不符" in answer.answer
+
+
 def test_which_agency_received_most_in_2022(corpus_assistant):
     answer = corpus_assistant.ask("2022年各片区谁收到的申请最多？")
     assert answer.status == "answered"
