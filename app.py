@@ -7,6 +7,8 @@ Run `python app.py` (settings from GONGKAI_* environment variables or .env), or
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -33,7 +35,16 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     settings = settings or get_settings()
     assistant = assistant or Assistant(settings)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """On start, warm the assistant in the background (the server listens meanwhile)."""
+        start_warm_up = getattr(assistant, "start_warm_up", None)
+        if settings.warm_up and start_warm_up is not None:
+            start_warm_up()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="gongkai",
         summary="政府信息公开工作年度报告问答 / Q&A over government information-disclosure annual reports",
         version="0.1.0",

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         description="The catalog's database: postgresql://user@host:port/name for a PostgreSQL server shared "
         "by app processes on several machines; empty = a SQLite file in the data dir.",
     )
+    embed_table_rows: bool = Field(
+        default=True,
+        description="Embed the table-row chunks (one per row of a report's statistics tables) for dense "
+        "search. false = they stay in BM25, the catalog and the facts table but get no vector, which makes "
+        "ingest faster.",
+    )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
     llm_base_url: str = Field(
         default="",
@@ -120,6 +126,12 @@ class Settings(BaseSettings):
     ingest_bundled: bool = Field(
         default=True, description="Ingest the bundled corpus on first start when the store is empty."
     )
+    warm_up: bool = Field(
+        default=True,
+        description="When the web app starts, load in the background what the first question would wait "
+        "for (chromadb, jieba's dictionary, the BM25 index, the embedder); /api/health then reports "
+        "warm: true.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `gongkai serve` / app.py listens on.")
     port: int = Field(default=7860, description="Port `gongkai serve` / app.py listens on.")
 
@@ -147,7 +159,11 @@ class Settings(BaseSettings):
         from assistant.store import Store
 
         return Store(
-            self.data_dir, self.chroma_url, embedder_spec=self.embedder, database_url=self.database_url
+            self.data_dir,
+            self.chroma_url,
+            embedder_spec=self.embedder,
+            database_url=self.database_url,
+            embed_table_rows=self.embed_table_rows,
         )
 
 

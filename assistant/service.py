@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
     from assistant.answer import Context
 
 log = logging.getLogger(__name__)
+
+# What the warm-up asks (offline, not logged): a question through hybrid retrieval, so the first
+# real question finds chromadb imported, the store open, jieba's dictionary, BM25, the embedder and
+# the common wordings loaded.
+WARM_UP_QUESTION = "政府信息公开申请怎么提交？"
 
 
 class DocumentRow(TypedDict):
@@ -96,6 +102,11 @@ class Assistant:
         self._context: Context | None = None
         self.question_log: QuestionLog | None = None  # the web app opens it (start_question_log)
         self.writer_lock = WriterLock(self.settings.data_dir)
+        self._warm = threading.Event()
+        self._warm_thread: threading.Thread | None = None
+        self._warm_lock = threading.Lock()
+        self.warm_up_error: str | None = None
+        self.warm_up_seconds: float | None = None
 
     def writing(self, on_wait: Callable[[], None] | None = None) -> AbstractContextManager[None]:
         """Hold the data dir's writer lock (waiting up to GONGKAI_INGEST_LOCK_TIMEOUT seconds for
@@ -352,9 +363,9 @@ class Assistant:
         from assistant.retrieval import SearchFilter
 
         try:
-            chunks = len(self.store.catalog.chunk_ids())
-            if chunks == 0:
+            if self.store.is_empty():
                 return None
+            chunks = self.store.expected_vectors()  # table rows have none when not embedded
             vectors = self.store.collection.count()
             if vectors < chunks:
                 return (
@@ -366,6 +377,52 @@ class Assistant:
             log.exception("health check: retrieval does not work")
             return f"检索不可用（{type(exc).__name__}）。Retrieval is not working ({type(exc).__name__})."
         return None
+
+    # ------------------------------------------------------------------ warm-up
+
+    @property
+    def warm(self) -> bool:
+        """Whether the warm-up has finished (see `warm_up`)."""
+        return self._warm.is_set()
+
+    def start_warm_up(self) -> threading.Thread:
+        """Run `warm_up` in a background thread (once per assistant; later calls return the same
+        thread). The web app starts it when it starts serving."""
+        with self._warm_lock:
+            if self._warm_thread is None:
+                self._warm_thread = threading.Thread(
+                    target=self._warm_up_logged, name="gongkai-warm-up", daemon=True
+                )
+                self._warm_thread.start()
+            return self._warm_thread
+
+    def _warm_up_logged(self) -> None:
+        try:
+            self.warm_up()
+        except Exception as exc:  # the first question pays what is left; health still checks the search
+            log.exception("warm-up failed")
+            self.warm_up_error = type(exc).__name__
+
+    def warm_up(self) -> float:
+        """Pay now what the first question would otherwise wait for: jieba's dictionary, the chromadb
+        import and the store's collection, the BM25 index, the embedder and a query embedding, the
+        common wordings and the table labels' glosses, the language model's client and the answer
+        modules. Returns the seconds it took; `warm` is true afterwards."""
+        from assistant.answer import offline_answer
+        from assistant.text import simplified, tokenize
+
+        started = time.perf_counter()
+        tokenize(WARM_UP_QUESTION)  # loads jieba's dictionary
+        simplified(WARM_UP_QUESTION)  # OpenCC's tables
+        if not self.store.is_empty():
+            self.store.collection  # noqa: B018 (imports chromadb, opens the store)
+            self.store.quantity_index()  # also builds (or loads) BM25
+            ctx = replace(self.context(), llm=None)  # the model's client is built, never called
+            offline_answer(ctx, WARM_UP_QUESTION, [])  # the query embedding, wordings, retrieval
+        self.warm_up_seconds = time.perf_counter() - started
+        self._warm.set()
+        log.info("warm-up done in %.1f s", self.warm_up_seconds)
+        return self.warm_up_seconds
 
     # ------------------------------------------------------------------ question log
 

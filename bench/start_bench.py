@@ -9,18 +9,27 @@ processes opens a `Store` on it and times the BM25 index until it answers one sp
 - `tokens`: tokens read from the catalog, then indexed (a worker after an ingest elsewhere);
 - `saved`: the index loaded from the worker's data dir (a restart with no ingest in between).
 
+With `--data-dir` (an ingested data dir), also a whole first answer in a fresh process, cold and
+after `Assistant.warm_up`; with `--serve`, a real worker (`gongkai serve` on a copy of that data
+dir): seconds from launch until it listens, the first /api/ask sent the moment it listens, with the
+start's warm-up off and on, and one sent once /api/health says `"warm": true`.
+
     .venv/bin/python -m bench.start_bench --sizes 200
-    .venv/bin/python -m bench.start_bench --sizes --data-dir .gongkai   # + a whole first answer
+    .venv/bin/python -m bench.start_bench --sizes --data-dir .gongkai --serve   # + a whole first answer
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from bench.common import OUT, ROOT, corpus_names, corpus_paths
@@ -66,23 +75,26 @@ from assistant.config import Settings
 from assistant.service import Assistant
 assistant = Assistant(Settings(data_dir=sys.argv[1], ingest_bundled=False))
 t1 = time.perf_counter()
+warm_up_s = assistant.warm_up() if sys.argv[3] == "warm" else None
+t1b = time.perf_counter()
 answer = assistant.ask(sys.argv[2])
 t2 = time.perf_counter()
 again = assistant.ask(sys.argv[2])
 t3 = time.perf_counter()
-print(json.dumps({"imports_and_open_s": t1 - t0, "first_answer_s": t2 - t1, "second_answer_ms": (t3 - t2) * 1000,
-                  "status": answer.status, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"imports_and_open_s": t1 - t0, "warm_up_s": warm_up_s, "first_answer_s": t2 - t1b,
+                  "second_answer_ms": (t3 - t2) * 1000, "status": answer.status,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 FIRST_QUESTION = "小岔乡政务公开领导小组的组长是谁？"
 
 
-def first_answer(data_dir: Path, saved: bool) -> dict:
+def first_answer(data_dir: Path, saved: bool, warm: bool = False) -> dict:
     """A fresh process over a real data dir (vectors and all): time to its first whole answer, with
-    the saved BM25 index or without it (built from stored tokens)."""
+    the saved BM25 index or without it (built from stored tokens), asked cold or after the warm-up."""
     if not saved:
         shutil.rmtree(data_dir / "bm25", ignore_errors=True)
     proc = subprocess.run(
-        [sys.executable, "-c", FIRST_ANSWER, str(data_dir), FIRST_QUESTION],
+        [sys.executable, "-c", FIRST_ANSWER, str(data_dir), FIRST_QUESTION, "warm" if warm else "cold"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -91,6 +103,86 @@ def first_answer(data_dir: Path, saved: bool) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-2000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get_json(url: str, body: dict | None = None, timeout: float = 600) -> dict:
+    data = json.dumps(body).encode("utf-8") if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:  # 503 from /api/health still has a body
+        return json.loads(exc.read())
+
+
+def served_first_answer(data_dir: Path, warm_up: bool, wait_warm: bool) -> dict:
+    """`gongkai serve` on a copy of `data_dir`: seconds from launch until it listens, then the first
+    /api/ask (sent at once, or once /api/health says warm), its latency and when the warm-up ended."""
+    with tempfile.TemporaryDirectory(prefix="start-bench-") as tmp:
+        copy = Path(tmp) / "data"
+        shutil.copytree(data_dir, copy)
+        port = _free_port()
+        env = {
+            **os.environ,
+            "GONGKAI_DATA_DIR": str(copy),
+            "GONGKAI_PORT": str(port),
+            "GONGKAI_INGEST_BUNDLED": "false",
+            "GONGKAI_LOG_DAYS": "0",
+            "GONGKAI_WARM_UP": "true" if warm_up else "false",
+        }
+        url = f"http://127.0.0.1:{port}"
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while True:  # listening: a TCP connection is accepted
+                if proc.poll() is not None:
+                    raise RuntimeError(f"gongkai serve exited with {proc.returncode}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            listening = time.perf_counter() - started
+            warm_at = None
+            if wait_warm:
+                while not _get_json(f"{url}/api/health").get("warm"):
+                    time.sleep(0.2)
+                warm_at = time.perf_counter() - started
+            asked = time.perf_counter()
+            answer = _get_json(f"{url}/api/ask", {"question": FIRST_QUESTION})
+            answered = time.perf_counter()
+            if warm_up and warm_at is None:
+                while not _get_json(f"{url}/api/health").get("warm"):
+                    time.sleep(0.2)
+                warm_at = time.perf_counter() - started
+            again = time.perf_counter()
+            _get_json(f"{url}/api/ask", {"question": FIRST_QUESTION})
+            second = time.perf_counter() - again
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return {
+        "warm_up": warm_up,
+        "asked": "when warm" if wait_warm else "when listening",
+        "listening_s": listening,
+        "warm_s_after_launch": warm_at,
+        "first_answer_s": answered - asked,
+        "first_answer_s_after_launch": answered - started,
+        "second_answer_ms": second * 1000,
+        "status": answer.get("status"),
+    }
 
 
 def write_catalog(name: str, folder: Path) -> dict:
@@ -153,14 +245,25 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="also time a whole first answer over this ingested data dir",
     )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="with --data-dir: also time a real worker (gongkai serve) to its first answer",
+    )
     args = parser.parse_args(argv)
     if args.data_dir:
-        for saved in (False, True):
-            print(
-                "first answer",
-                "saved index" if saved else "stored tokens",
-                first_answer(args.data_dir, saved),
-            )
+        firsts = {}
+        for saved, warm in ((False, False), (True, False), (True, True)):
+            label = ("saved index" if saved else "stored tokens") + (", after warm-up" if warm else ", cold")
+            firsts[label] = first_answer(args.data_dir, saved, warm)
+            print("first answer", label, json.dumps(firsts[label]), flush=True)
+        if args.serve:
+            for warm_up, wait_warm in ((False, False), (True, False), (True, True)):
+                row = served_first_answer(args.data_dir, warm_up, wait_warm)
+                firsts[f"served, warm-up {'on' if warm_up else 'off'}, asked {row['asked']}"] = row
+                print("served", json.dumps(row), flush=True)
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "start_first_answer.json").write_text(json.dumps(firsts, indent=2), encoding="utf-8")
     rows = {}
     for name in corpus_names(args):
         folder = OUT / "start" / name

@@ -178,7 +178,7 @@ def test_documents_and_health(real_client):
     assert len(docs) == 12
     assert {"source", "title", "kind", "agency", "year"} == set(docs[0])
     assert XIAOCHA in {d["source"] for d in docs}
-    assert real_client.get("/api/health").json() == {"status": "ok", "documents": 12}
+    assert real_client.get("/api/health").json() == {"status": "ok", "documents": 12, "warm": False}
 
 
 def test_openapi_documents_the_public_and_admin_api(fake_client):
@@ -539,7 +539,7 @@ def test_app_runs_without_an_assistant_argument(tmp_path):
     """create_app builds its own Assistant from the settings (no ingest happens here)."""
     shutil.rmtree(tmp_path / "data", ignore_errors=True)
     client = TestClient(create_app(Settings(data_dir=tmp_path / "data")))
-    assert client.get("/api/health").json() == {"status": "ok", "documents": 0}
+    assert client.get("/api/health").json() == {"status": "ok", "documents": 0, "warm": False}
     assert client.get("/api/documents").json() == []
 
 

@@ -446,7 +446,7 @@ def test_data_dir_whose_catalog_cannot_be_opened(tmp_path):
 def test_health_is_503_when_vectors_are_lost(copied_data_dir):
     assistant = Assistant(Settings(data_dir=copied_data_dir))
     client = TestClient(create_app(Settings(data_dir=copied_data_dir), assistant))
-    assert client.get("/api/health").json() == {"status": "ok", "documents": 12}
+    assert client.get("/api/health").json() == {"status": "ok", "documents": 12, "warm": False}
     ids = assistant.store.collection.get(include=[], limit=10)["ids"]
     assistant.store.collection.delete(ids=ids)  # what a full disk left: the catalog holds, vectors gone
     response = client.get("/api/health")

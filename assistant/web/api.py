@@ -58,6 +58,9 @@ class PublicDocument(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     documents: int
+    warm: bool = Field(
+        description="The start's warm-up has finished: the first question pays no import or index load."
+    )
 
 
 def rate_limited(request: Request) -> None:
@@ -139,7 +142,8 @@ def documents(request: Request) -> list[PublicDocument]:
     responses={503: {"description": "Questions cannot be answered: the catalog or the index is broken"}},
 )
 def health(request: Request) -> Health | JSONResponse:
-    """The number of documents, "ok" only when a search over the index runs (503 otherwise)."""
+    """The number of documents, "ok" only when a search over the index runs (503 otherwise), and
+    whether the start's warm-up has finished."""
     try:
         documents = len(_documents(request))
         problem = request.app.state.assistant.health_problem()
@@ -148,9 +152,12 @@ def health(request: Request) -> Health | JSONResponse:
             f"资料库无法读取（{type(exc).__name__}）。The catalog cannot be read ({type(exc).__name__})."
         )
         documents = 0
+    warm = bool(getattr(request.app.state.assistant, "warm", False))
     if problem:
-        return JSONResponse({"status": "error", "documents": documents, "detail": problem}, status_code=503)
-    return Health(status="ok", documents=documents)
+        return JSONResponse(
+            {"status": "error", "documents": documents, "warm": warm, "detail": problem}, status_code=503
+        )
+    return Health(status="ok", documents=documents, warm=warm)
 
 
 def _documents(request: Request) -> list[DocumentRow]:
