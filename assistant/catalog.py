@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -411,7 +412,7 @@ class Catalog:
         self.db.close()
 
 
-def _chunk_from_row(row: tuple) -> Chunk:
+def _chunk_from_row(row: tuple[Any, ...]) -> Chunk:
     chunk = Chunk(
         doc_id=row[1],
         source=row[2],
@@ -450,7 +451,7 @@ def copy_catalog(source: Catalog, target: Catalog, batch: int = 2000) -> dict[st
     return copied
 
 
-def _document(row: tuple) -> Document:
+def _document(row: tuple[Any, ...]) -> Document:
     """A document from its row (doc_id, source, title, kind, agency, year, format)."""
     doc_id, source, title, kind, agency, year, fmt = row
     return Document(

@@ -287,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        status: int = args.func(args)
+        return status
     except DataDirError as exc:
         print(exc, file=sys.stderr)
     except (OSError, sqlite3.OperationalError) as exc:  # a data dir we may not create, read or write

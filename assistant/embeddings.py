@@ -60,13 +60,15 @@ class SentenceTransformerEmbeddings(Embeddings):
             normalize_embeddings=True,
             show_progress_bar=False,
         )
-        return np.asarray(vectors, dtype=np.float32).tolist()
+        rows: list[list[float]] = np.asarray(vectors, dtype=np.float32).tolist()
+        return rows
 
     def embed_query(self, text: str) -> list[float]:
         vector = self._model.encode(
             [self._prefixes[0] + text], normalize_embeddings=True, show_progress_bar=False
         )
-        return np.asarray(vector[0], dtype=np.float32).tolist()
+        row: list[float] = np.asarray(vector[0], dtype=np.float32).tolist()
+        return row
 
 
 @lru_cache(maxsize=4)

@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.answerability import Observation
 from assistant.text import is_year
@@ -40,7 +40,7 @@ class Grade:
     answer: Answer | None = None
 
 
-def grade(item: dict, answer: Answer) -> Grade:
+def grade(item: dict[str, Any], answer: Answer) -> Grade:
     expect = item.get("expect", {})
     cite = item.get("cite") or {}
     g = Grade(
@@ -146,11 +146,11 @@ class EvalReport:
         return "\n".join(lines)
 
 
-def load_questions(path: Path) -> list[dict]:
+def load_questions(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def format_classes(report: EvalReport, items: list[dict]) -> str:
+def format_classes(report: EvalReport, items: list[dict[str, Any]]) -> str:
     """One line per class of the set: questions, answer and evidence accuracy."""
     classes = {item.get("id", ""): item["class"] for item in items if item.get("class")}
     if not classes:
@@ -162,7 +162,7 @@ def format_classes(report: EvalReport, items: list[dict]) -> str:
     return "by class:\n" + "\n".join(rows)
 
 
-def observe(ctx: Context, items: list[dict]) -> list[Observation]:
+def observe(ctx: Context, items: list[dict[str, Any]]) -> list[Observation]:
     """Run each question with the gates open (ctx.thresholds = OPEN, ctx.explore = True); every
     search of a question decided by retrieval is one observation for
     :func:`assistant.answerability.calibrate`."""

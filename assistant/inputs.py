@@ -8,6 +8,7 @@ NUL and other control characters have no meaning in a question or a file name ei
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -18,7 +19,7 @@ def clean_text(text: str) -> str:
     return _CONTROLS.sub("", _SURROGATES.sub("", text))
 
 
-def clean_history(history: list[dict]) -> list[dict]:
+def clean_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Conversation turns with their `content` cleaned (other keys unchanged)."""
     return [
         {**turn, "content": clean_text(turn["content"])} if isinstance(turn.get("content"), str) else turn

@@ -104,7 +104,7 @@ def format_figures(figures: Sequence[Figure]) -> str:
     return "\n".join(lines) or "（无）"
 
 
-def history_messages(history: Sequence[dict]) -> list[BaseMessage]:
+def history_messages(history: Sequence[dict[str, Any]]) -> list[BaseMessage]:
     """The last few turns of the conversation, earlier answers without their old citation keys."""
     out: list[BaseMessage] = []
     for turn in list(history)[-HISTORY_MESSAGES:]:
@@ -118,7 +118,7 @@ def history_messages(history: Sequence[dict]) -> list[BaseMessage]:
     return out
 
 
-def build_messages(evidence: Evidence, question: str, history: Sequence[dict]) -> list[BaseMessage]:
+def build_messages(evidence: Evidence, question: str, history: Sequence[dict[str, Any]]) -> list[BaseMessage]:
     """System prompt, the last turns of the conversation, then the question with its numbered sources."""
     prompt = fill(
         prompts.load("answer"),
@@ -133,7 +133,7 @@ def build_messages(evidence: Evidence, question: str, history: Sequence[dict]) -
     ]
 
 
-def rewrite_question(model: BaseChatModel, question: str, history: Sequence[dict]) -> str:
+def rewrite_question(model: BaseChatModel, question: str, history: Sequence[dict[str, Any]]) -> str:
     """The model's standalone form of a follow-up question (one short call). Raises on endpoint errors."""
     lines = []
     for turn in list(history)[-HISTORY_MESSAGES:]:
@@ -351,7 +351,7 @@ def _asked(evidence: Evidence) -> str:
     return evidence.asked or evidence.question
 
 
-def question_for_model(model: BaseChatModel, evidence: Evidence, history: Sequence[dict]) -> str:
+def question_for_model(model: BaseChatModel, evidence: Evidence, history: Sequence[dict[str, Any]]) -> str:
     """The question the model answers: a follow-up is rewritten by the model into a standalone question.
 
     Retrieval was already done offline with slot carry-over; this only changes the wording the
@@ -389,7 +389,9 @@ def _final_answer(raw: str, evidence: Evidence, offline: Answer) -> Answer:
     return Answer(status="answered", answer=checked.text, citations=checked.citations)
 
 
-def llm_answer(model: BaseChatModel, evidence: Evidence, offline: Answer, history: Sequence[dict]) -> Answer:
+def llm_answer(
+    model: BaseChatModel, evidence: Evidence, offline: Answer, history: Sequence[dict[str, Any]]
+) -> Answer:
     """The model's answer from the numbered sources when it is grounded, else the offline answer."""
     try:
         question = question_for_model(model, evidence, history)
@@ -403,7 +405,7 @@ def llm_answer(model: BaseChatModel, evidence: Evidence, offline: Answer, histor
 
 
 def llm_stream(
-    model: BaseChatModel, evidence: Evidence, offline: Answer, history: Sequence[dict]
+    model: BaseChatModel, evidence: Evidence, offline: Answer, history: Sequence[dict[str, Any]]
 ) -> Iterator[str | Answer]:
     """Yield the model's text pieces as they arrive, then the checked final Answer (or the offline one).
 

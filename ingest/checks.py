@@ -159,7 +159,7 @@ def check_table4(t4: dict[tuple[str, str], float | None]) -> list[CheckResult]:
     return results
 
 
-def _row_order(key: str) -> tuple:
+def _row_order(key: str) -> tuple[int, ...]:
     order = {"一": 0, "二": 1, "三": 2, "四": 3}
     parts = key.split(".")
     return (order.get(parts[0], 9), *[int(p) for p in parts[1:]])

@@ -14,7 +14,8 @@ from __future__ import annotations
 import codecs
 import re
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup
+from bs4.element import Comment, NavigableString, Tag
 from charset_normalizer import from_bytes
 
 from ingest.limits import TooManyCells, current_limits, table_error, too_much

@@ -154,7 +154,7 @@ def _strings_as_written(decipher: Callable[..., bytes]) -> Callable[..., bytes]:
     as written: some producers encrypt only the streams of an owner-password PDF, and deciphering
     their plain strings turns a CID font's CIDSystemInfo (Adobe-GB1) into noise."""
 
-    def decipher_streams(objid: int, genno: int, data: bytes, attrs: dict | None = None) -> bytes:
+    def decipher_streams(objid: int, genno: int, data: bytes, attrs: dict[str, Any] | None = None) -> bytes:
         return data if attrs is None else decipher(objid, genno, data, attrs)
 
     return decipher_streams

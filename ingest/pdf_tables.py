@@ -29,7 +29,7 @@ from itertools import pairwise
 from typing import Any
 
 from pdfplumber.page import Page
-from pdfplumber.utils import extract_text as chars_to_text
+from pdfplumber.utils.text import extract_text as chars_to_text
 
 from ingest.html import clean_text, tidy_grid
 from ingest.pdf_text import tighten

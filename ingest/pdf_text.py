@@ -38,7 +38,7 @@ def _splits_word(left: dict[str, Any], right: dict[str, Any]) -> bool:
     if (a.isdigit() and _CJK_CHAR.match(b)) or _CJK_PUNCTUATION.match(a) or _CJK_PUNCTUATION.match(b):
         return True
     gap = right["x0"] - left["x1"]
-    return a.isdigit() and b.isdigit() and gap < _LETTER_SPACING * max(left["size"], right["size"])
+    return a.isdigit() and b.isdigit() and bool(gap < _LETTER_SPACING * max(left["size"], right["size"]))
 
 
 def line_text(chars: list[dict[str, Any]], x_tolerance: float = 1.5) -> str:
