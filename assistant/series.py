@@ -188,7 +188,7 @@ def ranking_answer(
     lines.append(f"{what}{order}：")
     for i, fig in enumerate(ordered, start=1):
         rank = f"{i}." if fig.value is not None else "—"
-        lines.append(f"{rank} {_name(fig, 'both')} {fig.text}（{fig.section}）[{i}]")
+        lines.append(f"{rank} {_name(fig, 'both')} {fig.text}[{i}]")  # the table path is in the card
     lines.extend(notes(figures))
     evidence.path = "facts"
     evidence.figures = ordered
