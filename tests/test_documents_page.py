@@ -104,6 +104,12 @@ def test_checks_beside_their_table(client, corpus_assistant):
     assert aside < html.index("<caption>表四")
     failed = "✗ 表三总计列：办理结果（一）至（六）各项之和为27，（七）总计为21，不相等"
     assert failed in html[aside : html.index("</aside>", aside)]
+    # Table and checks are the two cells of one grid (side by side; under each other only on a
+    # narrow screen), the checks no longer wrapping under a wide table 3.
+    grid = html.rindex('<div class="with-checks">', 0, table3)
+    assert html.index('<div class="with-checks">', table3) > aside > grid
+    assert ".with-checks{display:grid;grid-template-columns:minmax(0,1fr) 260px;" in html
+    assert "@media (max-width:820px){.with-checks{grid-template-columns:minmax(0,1fr)}}" in html
     answer = corpus_assistant.ask("平潭综合实验区2020年的数据有问题吗？")
     cited = [c for c in answer.citations if c.section == "核对：三、（七）总计 总计列"]
     assert cited and f'id="{urlsplit(cited[0].url).fragment}"' in html

@@ -38,20 +38,23 @@ NOT_FOUND_EN = "No document of that name is in the corpus."
 STYLE = """
 body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:0;color:#1f2328;
  background:#fafafa;line-height:1.6}
-header,main{max-width:1080px;margin:0 auto;padding:12px 20px}
+header,main{max-width:1240px;margin:0 auto;padding:12px 20px}
 header{border-bottom:1px solid #ddd;background:#fff} h1{font-size:20px;margin:6px 0}
 h2{font-size:17px;margin:22px 0 6px;border-bottom:1px solid #e5e5e5} h3{font-size:15px;margin:12px 0 4px}
 .meta,.muted{color:#666;font-size:13px} nav a{margin-right:10px;font-size:13px}
 .block{padding:4px 8px;margin:4px 0;border-radius:6px;white-space:pre-wrap}
 .block:target,.article:target{background:#fff3b0;outline:2px solid #e0b400}
-.with-checks{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
+.with-checks{display:grid;grid-template-columns:minmax(0,1fr) 260px;gap:16px;align-items:start}
+.with-checks>.grid{overflow-x:auto} table.facts thead th{white-space:nowrap}
+table.facts tbody th{min-width:9em}
+@media (max-width:820px){.with-checks{grid-template-columns:minmax(0,1fr)}}
 table.facts{border-collapse:collapse;font-size:13px;background:#fff}
 table.facts th,table.facts td{border:1px solid #bbb;padding:2px 6px}
 table.facts td{text-align:right;min-width:2.5em} table.facts td.blank{background:#f3f3f3}
 table.facts tbody th{text-align:left;font-weight:normal} tr.group th{font-weight:bold;background:#f5f5f5}
 table.facts tr:has(:target) th,table.facts tr:has(:target) td{background:#fff3b0}
 table.facts tr:has(:target){outline:2px solid #e0b400}
-aside.checks{flex:1;min-width:260px;font-size:13px} aside.checks li{margin:3px 0;padding:2px 4px}
+aside.checks{font-size:13px;position:sticky;top:8px} aside.checks li{margin:3px 0;padding:2px 4px}
 aside.checks li.bad{color:#b3261e} aside.checks li.ok{color:#17803d} aside.checks li:target{background:#fff3b0}
 a.anchor{display:inline-block;width:0;height:0;overflow:hidden}
 """
@@ -170,8 +173,11 @@ def _table_with_checks(
     chunk_sections = _row_chunk_sections(chunks)
     tables = _grids(table, rows, chunk_sections)
     own = [c for c in checks if _check_table(c) == table]
-    aside = f'<aside class="checks"><h3>核对（勾稽关系）</h3>{_checks_html(own, [])}</aside>' if own else ""
-    return f'<div class="with-checks"><div>{"".join(tables)}</div>{aside}</div>'
+    if not own:
+        return f'<div class="grid">{"".join(tables)}</div>'
+    aside = f'<aside class="checks"><h3>核对（勾稽关系）</h3>{_checks_html(own, [])}</aside>'
+    # Two columns (table, its checks) on a wide screen; the checks under the table on a narrow one.
+    return f'<div class="with-checks"><div class="grid">{"".join(tables)}</div>{aside}</div>'
 
 
 def _row_chunk_sections(chunks: Iterable[Chunk]) -> dict[tuple[str, str], str]:
