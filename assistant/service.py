@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from tqdm import tqdm
 
@@ -66,7 +66,7 @@ class DraftReport(DocumentMeta):
     def ok(self) -> bool:
         return not self.error_en and not self.problems and all(c.ok for c in self.checks)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["ok"] = self.ok
         return data
@@ -294,7 +294,7 @@ class Assistant:
             report.problems.insert(0, "这不像一份政府信息公开工作年度报告：未找到年度报告标题和统计表")
         return report
 
-    def scope_options(self) -> dict[str, list]:
+    def scope_options(self) -> dict[str, list[Any]]:
         docs = [d for d in self.store.documents() if d.kind == "report"]
         return {
             "agencies": sorted({d.agency for d in docs if d.agency}),
@@ -325,7 +325,7 @@ class Assistant:
     def ask(
         self,
         question: str,
-        history: list[dict] | None = None,
+        history: list[dict[str, Any]] | None = None,
         agency: str | None = None,
         year: int | None = None,
     ) -> Answer:
@@ -343,7 +343,7 @@ class Assistant:
     def ask_stream(
         self,
         question: str,
-        history: list[dict] | None = None,
+        history: list[dict[str, Any]] | None = None,
         agency: str | None = None,
         year: int | None = None,
     ) -> Iterator[str | Answer]:

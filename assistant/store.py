@@ -107,7 +107,7 @@ class Store:
         self._live: set[str] = set()
         self._wordings: WordingIndex | None = None
         self._quantities: QuantityIndex | None = None
-        self._wordings_key: tuple = ()
+        self._wordings_key: tuple[Any, ...] = ()
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ backends
@@ -259,7 +259,8 @@ class Store:
         generation = self.catalog.generation()
         cached = self.__dict__.get("_agency_aliases_cache")
         if cached is not None and cached[0] == generation:
-            return cached[1]
+            aliases: dict[str, list[str]] = cached[1]
+            return aliases
         held = {d.agency for d in self.catalog.documents() if d.agency}
         out = {
             canonical: sorted({a for n in names for a in name_aliases(n)}, key=lambda a: (-len(a), a))
@@ -391,7 +392,7 @@ class Store:
 
     def _query_vector(self, query: str) -> list[float]:
         """Query embeddings, remembered: a question searched under two filters is embedded once."""
-        cache = self.__dict__.setdefault("_query_cache", {})
+        cache: dict[str, list[float]] = self.__dict__.setdefault("_query_cache", {})
         if query not in cache:
             if len(cache) > 256:
                 cache.clear()
@@ -576,7 +577,7 @@ class _Bm25:
                 bm25s.tokenization.Tokenized([[self.vocab[t] for t in doc] for doc in corpus], self.vocab),
                 show_progress=False,
             )
-        self.codes: dict[str, dict] = {}
+        self.codes: dict[str, dict[Any, int]] = {}
         self.columns: dict[str, np.ndarray] = {}
         for name in ("agency", "year", "kind"):
             values = [getattr(c, name) for c in chunks]
@@ -603,7 +604,8 @@ class _Bm25:
         known = [self.vocab[t] for t in tokens if t in self.vocab]
         if not known:
             return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
-        return self.index.get_scores(known)
+        scores: np.ndarray = self.index.get_scores(known)
+        return scores
 
     def mask(self, flt: SearchFilter) -> np.ndarray:
         """The chunks a filter accepts, as a boolean array (same rule as SearchFilter.accepts)."""

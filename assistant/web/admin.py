@@ -147,7 +147,8 @@ async def check_upload(request: Request, file: UploadFile) -> dict[str, Any]:
     state = request.app.state
     ((name, data),) = await read_uploads([file], state.settings.max_upload_bytes)
     report = await run_in_threadpool(state.assistant.check_draft, name, data)
-    return report.to_dict()
+    checked: dict[str, Any] = report.to_dict()
+    return checked
 
 
 # --------------------------------------------------------------------------- JSON API
@@ -156,7 +157,8 @@ async def check_upload(request: Request, file: UploadFile) -> dict[str, Any]:
 @api.get("/documents", dependencies=[Depends(require_bearer)])
 def api_documents(request: Request) -> list[dict[str, Any]]:
     """Every document with its kind, agency, year, number of facts and consistency warnings."""
-    return request.app.state.assistant.documents()
+    rows: list[dict[str, Any]] = request.app.state.assistant.documents()
+    return rows
 
 
 @api.post("/documents", dependencies=[Depends(require_bearer)])
@@ -223,7 +225,8 @@ def merge_agencies(request: Request, keep: str, merge: str) -> dict[str, Any]:
 @api.get("/agencies", dependencies=[Depends(require_bearer)])
 def api_agencies(request: Request) -> dict[str, list[str]]:
     """Every agency holding a document: its canonical name and its aliases, longest first."""
-    return request.app.state.assistant.store.agency_aliases()
+    aliases: dict[str, list[str]] = request.app.state.assistant.store.agency_aliases()
+    return aliases
 
 
 @api.post("/agencies/merge", dependencies=[Depends(require_bearer)])

@@ -98,7 +98,8 @@ def ask(body: AskRequest, request: Request) -> Answer:
     rate_limited(request)  # after the checks above: a refused question costs no turn
     history = [m.model_dump() for m in body.history]
     agency = (body.agency or "").strip() or None
-    return request.app.state.assistant.ask(question, history, agency=agency, year=body.year)
+    answer: Answer = request.app.state.assistant.ask(question, history, agency=agency, year=body.year)
+    return answer
 
 
 class Feedback(BaseModel):
