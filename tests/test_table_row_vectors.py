@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assistant.config import Settings
 from assistant.retrieval import SearchFilter
 from assistant.service import Assistant
 from helpers import REPORTS
 
 REPORT = REPORTS / "彭阳县小岔乡人民政府_2022.txt"  # 49 chunks: 34 table rows, 15 others
+
+pytestmark = pytest.mark.slow  # each test embeds a report with the real embedder (about 20 s on two cores)
 
 
 def _chunk_types(assistant: Assistant) -> dict[str, str]:
