@@ -86,6 +86,10 @@ def test_citizen_asks_and_sees_answer_with_sources(server, page):
 
     bot = page.locator('#gk-chat [data-testid="bot"]').last
     text = bot.inner_text()
+    # Plain words first; the table path is in the source card's summary, not in the answer text.
+    answer_text = bot.locator("p").first.inner_text()
+    assert answer_text.startswith("2022年彭阳县小岔乡人民政府没有拒绝过政府信息公开申请：不予公开0件[1]。")
+    assert "表三" not in answer_text and "项合计" not in answer_text
     assert "0" in text and "不予公开" in text
     card = bot.locator("details.gk-cite").first
     assert XIAOCHA in card.locator("summary").inner_text()
@@ -217,3 +221,43 @@ def test_series_answer_draws_a_chart_and_links_to_the_report_row(server, page):
     assert background == "rgb(255, 243, 176)"
     assert "平潭综合实验区2021年度政府信息公开工作年度报告" in report.locator("h1").inner_text()
     report.screenshot(path=str(SCREENSHOTS / "report-page.png"))
+
+
+def test_results_of_one_report_draw_bars_over_the_result_rows(server, page):
+    """「办理结果是怎样的」: the total in plain words, one bar per result row of table 3 with its value."""
+    page.goto(server.url + "/", wait_until="domcontentloaded")
+    page.wait_for_selector("textarea")
+    ask(page, "平潭2021年的申请办理结果是怎样的？", 7)
+
+    text = page.locator('#gk-chat [data-testid="bot"]', has_text="办理结果如下").last.inner_text()
+    assert "2021年平潭综合实验区办结政府信息公开申请69件[1]，办理结果如下：" in text
+    assert "予以公开（全部公开）30件[2]" in text and "表三" not in text
+    chart = page.locator("#gk-chat .vega-embed").last
+    chart.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    bars = chart.locator("g.mark-rect path")
+    bars.nth(5).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    labels = [bars.nth(i).get_attribute("aria-label") for i in range(bars.count())]
+    assert [re.search(r"项目: ([^;]+);", s).group(1) for s in labels] == [
+        "予以公开",
+        "部分公开",
+        "不予公开",
+        "无法提供",
+        "不予处理",
+        "其他处理",
+    ]
+    assert [re.search(r"数值: (\S+?);", s).group(1) for s in labels] == ["30", "5", "8", "25", "0", "1"]
+    assert "项目" in chart.inner_text() and "数量" in chart.inner_text()  # Chinese axis titles
+    chart.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "chart-results.png"))
+
+
+def test_report_page_shows_the_checks_beside_table_3(server, page):
+    page.goto(server.url + "/documents/平潭综合实验区管委会_2020.txt", wait_until="load")
+    table = page.locator("table.facts", has=page.locator("caption", has_text="表三")).bounding_box()
+    aside = page.locator("aside.checks").first
+    box = aside.bounding_box()
+    assert box["x"] >= table["x"] + table["width"]  # beside, not under
+    assert abs(box["y"] - table["y"]) < 2  # from the table's top
+    assert "✗ 表三总计列：办理结果（一）至（六）各项之和为27" in aside.inner_text()
+    aside.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "report-checks.png"))
