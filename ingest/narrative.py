@@ -102,8 +102,8 @@ def narrative_chunks(document: Document, narrative: dict[str, list[str]]) -> lis
         for sub_title, body in split_subsections("\n".join(paragraphs)):
             path = f"{title} / {sub_title}" if sub_title else title
             for piece in windows(body, NARRATIVE_CHUNK_CHARS):
-                chunks.append(Chunk.of(document, path, piece, "narrative"))
-            statements += [Chunk.of(document, path, s, "statement") for s in count_sentences(body)]
+                chunks.append(Chunk.in_document(document, path, piece, "narrative"))
+            statements += [Chunk.in_document(document, path, s, "statement") for s in count_sentences(body)]
     return chunks + statements
 
 
@@ -150,7 +150,7 @@ def contact_chunk(document: Document, paragraphs: list[str]) -> Chunk | None:
         for name, pattern in (("地址", _ADDRESS), ("电话", _PHONE), ("电子邮箱", _EMAIL))
         if pattern.search(text)
     ]
-    return Chunk.of(document, "联系方式", f"联系方式（{'、'.join(held)}）：{text}", "contact")
+    return Chunk.in_document(document, "联系方式", f"联系方式（{'、'.join(held)}）：{text}", "contact")
 
 
 def _from_contact(sentence: str) -> str:
@@ -167,7 +167,7 @@ def period_chunk(document: Document, paragraphs: list[str]) -> Chunk | None:
     for paragraph in paragraphs:
         for sentence in sentences(paragraph, "。！？\n"):
             if _PERIOD.search(sentence) and _PERIOD_WORDS.search(sentence):
-                return Chunk.of(document, "统计期限", sentence, "statement")
+                return Chunk.in_document(document, "统计期限", sentence, "statement")
     return None
 
 
@@ -182,5 +182,5 @@ def table_row_chunks(document: Document, facts: list[Fact], titles: dict[str, st
         values = "；".join(f"{f.column} {f.raw if f.raw else '（空白）'}" for f in cells)
         text = f"{document.year or ''}年 {table} {path}：{values}"
         section = f"{titles.get(table, table)} / {table} / {path}"
-        chunks.append(Chunk.of(document, section, text, "table_row"))
+        chunks.append(Chunk.in_document(document, section, text, "table_row"))
     return chunks

@@ -37,7 +37,7 @@ def _article_chunks(lines: list[str], document: Document) -> list[Chunk]:
     def flush() -> None:
         if article and body:
             section = f"{chapter} / {article}" if chapter else article
-            chunks.append(Chunk.of(document, section, "\n".join(body), "article", len(chunks)))
+            chunks.append(Chunk.in_document(document, section, "\n".join(body), "article", len(chunks)))
 
     preamble: list[str] = []
     for line in lines:
@@ -59,7 +59,7 @@ def _article_chunks(lines: list[str], document: Document) -> list[Chunk]:
             preamble.append(line)
     flush()
     if preamble:
-        chunks.insert(0, Chunk.of(document, "题注", "\n".join(preamble), "text", 0))
+        chunks.insert(0, Chunk.in_document(document, "题注", "\n".join(preamble), "text", 0))
     for i, chunk in enumerate(chunks):
         chunk.ordinal = i
     return chunks
@@ -74,7 +74,7 @@ def heading_chunks(lines: list[str], document: Document, kind: str) -> list[Chun
     def flush() -> None:
         text = "\n".join(buffer)
         for piece in _windows(text, CHUNK_CHARS):
-            chunks.append(Chunk.of(document, heading, piece, "text", len(chunks)))
+            chunks.append(Chunk.in_document(document, heading, piece, "text", len(chunks)))
 
     for line in lines:
         if _HEADING.match(line) and len(line) <= 40:

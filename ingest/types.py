@@ -69,8 +69,8 @@ class LoadedFile:
 class DocumentMeta:
     """What every record about one document says of it: file name, title, kind, agency and year.
 
-    The stored document, the ingest result, the draft check and the document list extend this
-    record instead of copying its fields (build one from another with `of`)."""
+    The stored document, its chunks, the ingest result, the draft check and the document list
+    extend this record instead of copying its fields (build one from another with `of`)."""
 
     source: str  # file name as ingested
     title: str = ""
@@ -99,34 +99,33 @@ class Document(DocumentMeta):
     recognition: Recognition | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass
-class Chunk:
-    """A retrievable passage: a report section, one table row with its headers, or one article."""
+ChunkType = Literal["narrative", "table_row", "article", "text", "contact", "statement"]
+
+
+@dataclass(kw_only=True)
+class Chunk(DocumentMeta):
+    """A retrievable passage: a report section, one table row with its headers, or one article.
+    It carries its document's DocumentMeta fields, so a citation or a filter needs no lookup."""
 
     doc_id: str
-    source: str
-    title: str
-    kind: DocKind
+    title: str = field()  # required, as on the document
+    kind: DocKind = field()
     section: str  # section path, e.g. "三、收到和处理政府信息公开申请情况 / 表三 / 三、本年度办理结果 / （三）不予公开"
     text: str
-    agency: str = ""
-    year: int | None = None
-    chunk_type: Literal["narrative", "table_row", "article", "text", "contact", "statement"] = "narrative"
+    chunk_type: ChunkType = "narrative"
     ordinal: int = 0
 
     @classmethod
-    def of(cls, document: Document, section: str, text: str, chunk_type: str, ordinal: int = 0) -> Chunk:
+    def in_document(
+        cls, document: Document, section: str, text: str, chunk_type: ChunkType, ordinal: int = 0
+    ) -> Chunk:
         """A chunk of `document`, carrying its source, title, kind, agency and year."""
-        return cls(
+        return cls.of(
+            document,
             doc_id=document.doc_id,
-            source=document.source,
-            title=document.title,
-            kind=document.kind,
             section=section,
             text=text,
-            agency=document.agency,
-            year=document.year,
-            chunk_type=chunk_type,  # type: ignore[arg-type]
+            chunk_type=chunk_type,
             ordinal=ordinal,
         )
 

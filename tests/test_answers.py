@@ -240,9 +240,12 @@ def test_relevance_is_a_share_of_question_words():
 
     terms = question_terms("小岔乡的常住人口有多少？", agency_aliases("彭阳县小岔乡人民政府"))
     assert terms == ["常住人口"]
-    chunk = Chunk("d", "s", "t", "report", "一、总体情况", "全乡常住人口3万人。")
+    chunk = Chunk(
+        doc_id="d", source="s", title="t", kind="report", section="一、总体情况", text="全乡常住人口3万人。"
+    )
     assert relevance(terms, chunk, {}) == 1.0
-    assert relevance(terms, Chunk("d", "s", "t", "report", "", "公开信息20条。"), {}) == 0.0
+    other = Chunk(doc_id="d", source="s", title="t", kind="report", section="", text="公开信息20条。")
+    assert relevance(terms, other, {}) == 0.0
 
 
 def test_english_questions_with_romanized_agency_names(corpus_assistant):

@@ -60,16 +60,31 @@ def test_records_about_a_document_extend_one_metadata_record_and_keep_their_json
 
     from assistant.service import DocumentRow, DraftReport
     from assistant.store import IngestResult
-    from ingest.types import Document, DocumentMeta
+    from ingest.types import Chunk, Document, DocumentMeta
 
     meta = [f.name for f in fields(DocumentMeta)]
     assert meta == ["source", "title", "kind", "agency", "year"]
-    for record in (Document, IngestResult, DraftReport):
+    for record in (Document, Chunk, IngestResult, DraftReport):
         assert issubclass(record, DocumentMeta) and [f.name for f in fields(record)][:5] == meta
     assert list(DocumentRow.__annotations__)[:5] == meta  # the list's JSON row, a TypedDict
 
     doc = Document(
         doc_id="d", source="a.txt", title="某局2023年报告", kind="report", agency="某局", year=2023
+    )
+    chunk = Chunk.in_document(doc, "一、总体情况", "全年收到申请3件。", "narrative", 2)
+    assert (chunk.source, chunk.title, chunk.kind, chunk.agency, chunk.year, chunk.doc_id) == (
+        "a.txt",
+        "某局2023年报告",
+        "report",
+        "某局",
+        2023,
+        "d",
+    )
+    assert (chunk.section, chunk.text, chunk.chunk_type, chunk.ordinal) == (
+        "一、总体情况",
+        "全年收到申请3件。",
+        "narrative",
+        2,
     )
     result = IngestResult.of(doc, status="added", chunks=3)
     assert asdict(result) == {

@@ -264,7 +264,7 @@ def test_document_with_more_chunks_than_chromas_batch_is_stored_and_removed(tmp_
     max_batch = store.collection._client.get_max_batch_size()  # 5 461 for embedded Chroma
     count = max_batch + 600
     document = Document(doc_id="f" * 64, source="大文件.txt", title="大文件", kind="other")
-    chunks = [Chunk.of(document, f"第{i}节", f"第{i}节 内容{i}", "text", i) for i in range(count)]
+    chunks = [Chunk.in_document(document, f"第{i}节", f"第{i}节 内容{i}", "text", i) for i in range(count)]
     result = store.add(ParsedDocument(document=document, chunks=chunks))
     assert (result.status, result.chunks) == ("added", count)
     assert store.collection.count() == count
