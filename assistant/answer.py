@@ -23,6 +23,7 @@ from assistant.query import (
     asks_for_name,
     match_agencies,
     standalone_question,
+    unheld_instrument,
     with_glossary,
     with_history,
 )
@@ -30,6 +31,7 @@ from assistant.retrieval import (
     Candidate,
     SearchFilter,
     asked_counter,
+    asked_measure,
     best_passage,
     defined_term,
     distinct_numbers,
@@ -38,6 +40,7 @@ from assistant.retrieval import (
     relevance,
     rerank_score,
     states_count,
+    states_measure,
     word_share,
 )
 from assistant.retrieval import (
@@ -220,7 +223,22 @@ def offline_answer(
             evidence.path = "not_found"
             return _not_found(_missing_years_text(slots.agencies, missing, reports)), evidence
 
+    if not slots.agencies:  # 「信访条例规定…」: a law or regulation the library does not hold
+        unheld = unheld_instrument(question, [d.title for d in documents if d.kind != "report"])
+        if unheld:
+            evidence.path = "not_found"
+            return _not_found(f"资料库中没有《{unheld}》，只收录了{_held_rules(documents)}。"), evidence
+
     return _retrieval_answer(ctx, slots, evidence, agencies), evidence
+
+
+def _held_rules(documents: list[Document]) -> str:
+    """The held regulations and notices, named shortly: 「《中华人民共和国政府信息公开条例》等4件规定」."""
+    rules = sorted(d.title for d in documents if d.kind != "report")
+    if not rules:
+        return "政府信息公开工作年度报告"
+    first = next((t for t in rules if t.endswith("条例")), rules[0])
+    return f"《{first}》" + (f"等{len(rules)}件规定" if len(rules) > 1 else "")
 
 
 def _quantity_by_meaning(store: Store, question: str, slots: Slots) -> None:
@@ -549,6 +567,7 @@ def _ranked(
         wording=top.wording + WORDING_MATCH_WEIGHT * top.wording_match if top.wording else 0.0,
         rare=found_in(rarest, held) if rarest else 1.0,
         counted=states_count(top.chunk.text, counter),
+        unstated=not states_measure(top.chunk.text, asked_measure(question)),
         who=asks_for_name(question),
         scope=scope,
         english=is_english(question),

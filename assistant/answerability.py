@@ -4,8 +4,9 @@ A retrieved passage answers the question offline when one signal is strong enoug
 :class:`assistant.types.Signals`): it holds the question's content words (coverage), it stands out
 from the other passages by meaning (dense_gap, cross-lingual), or the question is close to a
 common wording attached to it (wording). Each search scope (the rules, everything, a named
-agency's reports) has two gates: one for passages that hold the question's rarest content word
-(or whose wording does), one, stricter, for passages that do not; questions asking for a name
+agency's reports) has three gates: one for passages that hold the question's rarest content word
+(or whose wording does), one, stricter, for passages that do not, and one for passages that state
+no figure of the kind the question asks for (a period, an amount); questions asking for a name
 (「组长是谁」) have one gate of their own. The thresholds are not hand-set: `gongkai calibrate` runs
 question sets with the gates open and picks them (:func:`calibrate`) so that no question of the
 sets' not_found class is answered and as many answerable ones as possible are answered with the
@@ -45,8 +46,14 @@ class Gate:
         return s.coverage >= self.coverage or s.dense_gap >= self.dense_gap or s.wording >= self.wording
 
 
+TIERS = ("held", "missing", "unstated")
+
+
 def tier(signals: Signals) -> str:
-    """'held' when the passage holds the question's rarest word, else 'missing'."""
+    """'unstated' when the question asks for a period or an amount the passage does not state, else
+    'held' when the passage holds the question's rarest word, else 'missing'."""
+    if signals.unstated:
+        return "unstated"
     return "held" if signals.rare >= RARE_HELD else "missing"
 
 
@@ -67,7 +74,7 @@ class Thresholds:
 
 
 OPEN_GATE = Gate(coverage=0.0, dense_gap=0.0, wording=0.0, counted_coverage=0.0)
-KEYS = (*(f"{scope}/{t}" for scope in SCOPES for t in ("held", "missing")), "who")
+KEYS = (*(f"{scope}/{t}" for scope in SCOPES for t in TIERS), "who")
 OPEN = Thresholds(gates={key: OPEN_GATE for key in KEYS}, note="gates open (calibration runs)")
 
 
@@ -106,8 +113,8 @@ def calibrate_gate(observations: list[Observation]) -> Gate:
     """The gate that admits no search of a not_found question, then the most right answers; a right
     answer counts 1 and a wrong answer to an answerable question costs 0.5 (refusing it costs 0).
     Among equals the most cautious (highest) thresholds win."""
-    if not observations:
-        return Gate(measured={"questions": 0})
+    if not observations:  # nothing seen in this scope and tier: refuse rather than guess
+        return Gate(coverage=1.01, dense_gap=1.0, wording=1.01, measured={"searches": 0})
     cov = np.array([o.signals.coverage for o in observations])
     gap = np.array([o.signals.dense_gap for o in observations])
     word = np.array([o.signals.wording for o in observations])

@@ -407,3 +407,67 @@ def standalone_question(slots: Slots, question: str) -> str:
     if "quantity" in slots.carried and slots.quantity:
         return f"{prefix}{slots.quantity.label}的数量是多少？（追问：{question}）"
     return f"{prefix}{question}"
+
+
+# --------------------------------------------------------------------------- named instruments
+
+_INSTRUMENT_WORDS = ("条例", "办法", "法")
+_NOT_INSTRUMENTS = {
+    "方法",
+    "办法",
+    "依法",
+    "违法",
+    "合法",
+    "无法",
+    "没法",
+    "说法",
+    "做法",
+    "想法",
+    "看法",
+    "非法",
+}
+_GENERIC_PREFIXES = {"国家", "国务院", "现行", "新版", "旧版", "这个", "那个", "我国", "中国"}
+_NAME_STOP_FLAGS = {"p", "r", "uj", "ul", "u", "x", "m", "c", "d", "y", "f", "q", "zg", "a"}
+
+
+def named_instruments(question: str) -> list[str]:
+    """Laws and regulations a question names: 「信访条例规定…」 → ['信访条例'], 「按照保密法」 → ['保密法'].
+
+    A name is the run of nouns (jieba's parts of speech) that ends in 条例, 办法 or 法; a verb may
+    stand only right before the ending (信访条例). 「这个条例」, 「按条例」, 「国家条例」 name nothing."""
+    import jieba.posseg as pseg
+
+    words = [(w.word, w.flag) for w in pseg.cut(question)]
+    names = []
+    for i, (word, _) in enumerate(words):
+        whole = word in _INSTRUMENT_WORDS
+        if not whole and not (
+            word.endswith(_INSTRUMENT_WORDS) and len(word) >= 3 and word not in _NOT_INSTRUMENTS
+        ):
+            continue
+        j = i
+        while j > 0:
+            prev, flag = words[j - 1]
+            if flag in _NAME_STOP_FLAGS or (flag.startswith("v") and flag != "vn" and j != i):
+                break
+            j -= 1
+        name = "".join(w for w, _ in words[j : i + 1])
+        prefix = name[: -len(next(e for e in _INSTRUMENT_WORDS if name.endswith(e)))]
+        if len(prefix) >= 2 and prefix not in _GENERIC_PREFIXES:  # not 「报条例」, 「国家条例」
+            names.append(name)
+    return names
+
+
+def _bigram_share(name: str, title: str) -> float:
+    grams = [name[i : i + 2] for i in range(len(name) - 1)]
+    return sum(g in title for g in grams) / len(grams) if grams else 1.0
+
+
+def unheld_instrument(question: str, titles: list[str], share: float = 0.75) -> str | None:
+    """The first law or regulation the question names that no held document's title names
+    (most of the name's character pairs in one title), or None: 「行政复议法规定…」 with only the
+    政府信息公开条例 held → '行政复议法'."""
+    for name in named_instruments(question):
+        if max((_bigram_share(name, title) for title in titles), default=0.0) < share:
+            return name
+    return None

@@ -165,6 +165,40 @@ def states_count(text: str, counter: str | None) -> bool:
     return bool(counter) and re.search(rf"{_NUMERAL}\s*{re.escape(counter or '')}", text) is not None
 
 
+# A question asking for a period or an amount, and the figures that state one: a passage that
+# states no such figure cannot answer 「起诉期限是几个月」 however close its words are.
+_ASKED_MEASURE = (
+    (
+        "day",
+        re.compile(
+            r"(?:多少|几)个?工作日|(?:多少|几)[天日]|how\s+many\s+(?:working\s+|business\s+)?days", re.I
+        ),
+    ),
+    ("month", re.compile(r"(?:多少|几)个?月|how\s+many\s+months", re.I)),
+    ("year", re.compile(r"(?:多少|几)年|how\s+many\s+years", re.I)),
+    ("money", re.compile(r"多少钱|几块钱?|(?:多少|几)元|收多少|how\s+much\s+(?:is|does|do|will)", re.I)),
+    ("period", re.compile(r"多久|多长时间|how\s+long|within\s+how|by\s+when", re.I)),
+)
+_MEASURE_STATED = {
+    "day": re.compile(rf"{_NUMERAL}\s*个?(?:工作日|日|天)"),
+    "month": re.compile(rf"{_NUMERAL}\s*个月|{_NUMERAL}月{_NUMERAL}日"),
+    "year": re.compile(r"(?<!\d)(?:\d{1,2}|[一二三四五六七八九十两]+)\s*年(?!度)"),
+    "money": re.compile(rf"{_NUMERAL}\s*(?:元|角)"),
+}
+_MEASURE_STATED["period"] = re.compile("|".join(_MEASURE_STATED[k].pattern for k in ("day", "month", "year")))
+
+
+def asked_measure(question: str) -> str | None:
+    """The kind of figure a question asks for: 'day', 'month', 'year', 'money', 'period' (any
+    length of time), or None."""
+    return next((kind for kind, pattern in _ASKED_MEASURE if pattern.search(question)), None)
+
+
+def states_measure(text: str, kind: str | None) -> bool:
+    """Whether a text states a figure of that kind ('20个工作日', '3个月', '100元'); True for None."""
+    return kind is None or _MEASURE_STATED[kind].search(text) is not None
+
+
 def best_passage(
     terms: list[str],
     text: str,

@@ -12,7 +12,8 @@ from assistant.answerability import Observation, Thresholds, calibrate, calibrat
 from assistant.config import Settings
 from assistant.glossary import chinese_terms, english_section
 from assistant.lexicon import find_column
-from assistant.query import asks_for_count, parse, parse_years
+from assistant.query import asks_for_count, named_instruments, parse, parse_years, unheld_instrument
+from assistant.retrieval import asked_measure, states_measure
 from assistant.service import Assistant
 from assistant.types import Signals
 
@@ -175,8 +176,66 @@ def test_each_scope_and_tier_has_its_own_gate():
     agency = Observation(Signals(coverage=0.5, scope="agency", rare=0.0), False, False)
     thresholds = calibrate([rules, agency])
     assert thresholds.admits(rules.signals) and not thresholds.admits(agency.signals)
-    scoped = {f"{s}/{t}" for s in ("rules", "all", "agency") for t in ("held", "missing")}
+    scoped = {f"{s}/{t}" for s in ("rules", "all", "agency") for t in ("held", "missing", "unstated")}
     assert set(thresholds.gates) == scoped | {"who"}
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("不服答复去法院起诉，起诉期限是几个月", "month"),
+        ("递交申请以后要等多少个工作日", "day"),
+        ("信息处理费每件收多少钱", "money"),
+        ("机关最迟要多久答复我？", "period"),
+        ("How long does an agency have to respond?", "period"),
+        ("Within how many working days must it reply?", "day"),
+        ("申请书要写哪些内容", None),
+    ],
+)
+def test_the_kind_of_figure_a_question_asks_for(question, kind):
+    assert asked_measure(question) == kind
+
+
+def test_a_passage_states_a_figure_of_the_asked_kind_or_not():
+    article = "行政机关不能当场答复的，应当自收到申请之日起20个工作日内予以答复"
+    assert states_measure(article, "day") and states_measure(article, "period")
+    assert not states_measure(article, "month") and not states_measure(article, "money")
+    assert not states_measure("2019年度报告", "year")  # a calendar year is not a length of time
+    assert states_measure("档案一般满三十年向社会开放", "year") and states_measure("每件收取100元", "money")
+
+
+def test_a_question_asking_a_figure_the_passage_lacks_has_its_own_gate():
+    asked = Observation(Signals(wording=0.99, unstated=True), False, False)
+    plain = Observation(Signals(wording=0.99), True, True)
+    thresholds = calibrate([asked, plain])
+    assert thresholds.admits(plain.signals) and not thresholds.admits(asked.signals)
+
+
+RULES = ["中华人民共和国政府信息公开条例", "关于转发《江苏省政府信息公开申请办理答复规范》的函"]
+
+
+@pytest.mark.parametrize(
+    "question, unheld",
+    [
+        ("信访条例规定信访部门多少日内要告知是否受理？", "信访条例"),
+        ("按照保密法，定密责任人是怎么确定的", "保密法"),
+        ("对答复不服申请行政复议，行政复议法规定要在多少日内提出？", "行政复议法"),
+        ("福建省政府信息公开办法里规定的答复期限是多少", "福建省政府信息公开办法"),
+        ("《政府信息公开条例》里说的政府信息到底指啥", None),
+        ("现行政府信息公开条例是从什么时候开始施行的", None),
+        ("行政机关按条例应该怎么做", None),  # 按条例: the held one
+        ("法律法规授权的组织公开信息适用这个条例吗", None),
+        ("主动公开情况要报条例第二十条哪几项？", None),
+        ("因为本机关不掌握相关信息而无法提供的申请有几件？", None),  # 无法 is no law
+    ],
+)
+def test_a_named_law_is_held_or_not(question, unheld):
+    assert unheld_instrument(question, RULES) == unheld
+
+
+def test_named_instruments_are_whole_names():
+    assert named_instruments("违反个人信息保护法情节严重的最高罚多少钱") == ["个人信息保护法"]
+    assert named_instruments("越级上访按照信访条例会怎么处理") == ["信访条例"]
 
 
 def test_shipped_thresholds_were_calibrated():
@@ -272,6 +331,14 @@ def test_quantity_by_meaning_finds_a_row_the_lexicon_does_not_name(corpus_assist
 def test_a_department_that_is_not_held_is_refused(corpus_assistant):
     answer = corpus_assistant.ask("平潭综合实验区公安局2021年行政处罚决定数是多少？")
     assert answer.status == "not_found" and "平潭综合实验区公安局" in answer.answer
+
+
+@pytest.mark.slow
+def test_a_law_the_library_does_not_hold_is_refused_by_name(corpus_assistant):
+    answer = corpus_assistant.ask("信访条例规定信访部门收到信访事项后多少日内要告知是否受理？")
+    assert answer.status == "not_found" and "资料库中没有《信访条例》" in answer.answer
+    held = corpus_assistant.ask("政府信息公开条例规定不能当场答复的要在多少个工作日内答复？")
+    assert held.status == "answered" and "第三十三条" in held.citations[0].section
 
 
 @pytest.mark.slow
