@@ -77,11 +77,46 @@ def heading_chunks(lines: list[str], document: Document, kind: str) -> list[Chun
             chunks.append(Chunk.in_document(document, heading, piece, "text", len(chunks)))
 
     for line in lines:
+        inline = _INLINE_HEADING.match(line)
         if _HEADING.match(line) and len(line) <= 40:
             flush()
             buffer = []
             heading = line
+        elif (
+            inline and len(line) > 40
+        ):  # 「一、申请审查明确“补不补”行政机关收到…」: heading and text on one line
+            flush()
+            buffer = []
+            part = inline.group(1)
+            for sub, body in _inline_subsections(line[inline.end() :]):
+                heading = f"{part} / {sub}" if sub else part
+                buffer = [body]
+                flush()
+            buffer = []
         else:
             buffer.append(line)
     flush()
     return chunks
+
+
+# A part's heading run into its text: 「一、」 and up to 24 characters ending in a closing quote
+# (「一、申请审查明确“补不补”」) or before 。/： (「一、总体要求。」); sub-headings the same way inside
+# the text after a sentence end: 「（一）补正情形。」.
+_INLINE_HEADING = re.compile(
+    rf"^([{NUMERAL_CHARS}]+、(?:[^。：:，,；]{{2,24}}?[”」]|[^。：:，,；“”]{{2,24}}?(?=[。：:])))[。：:]?"
+)
+_INLINE_SUB = re.compile(
+    rf"(?:^|(?<=[。；！？]))([（(][{NUMERAL_CHARS}]{{1,3}}[)）][^。：:，,；（(]{{2,20}})[。：:]"
+)
+
+
+def _inline_subsections(text: str) -> list[tuple[str, str]]:
+    """The text of a part cut at its inline sub-headings: [('', preamble), ('（一）补正情形', …), …]."""
+    marks = list(_INLINE_SUB.finditer(text))
+    if not marks:
+        return [("", text)]
+    out = [("", text[: marks[0].start()])] if text[: marks[0].start()].strip() else []
+    for mark, following in zip(marks, [*marks[1:], None]):
+        end = following.start() if following else len(text)
+        out.append((mark.group(1), text[mark.start() : end]))
+    return out

@@ -173,6 +173,27 @@ def test_regulation_articles_are_whole_chunks_with_their_chapter():
     assert "(十五)" in art20.text  # numbered items stay inside their article
 
 
+def test_headings_run_into_their_text_still_make_sections():
+    # The Jiangsu norms print 「一、申请审查明确“补不补”行政机关收到…（一）补正情形。当…」 as one line.
+    parsed = parse_file(REGULATIONS / "jiangsu_gov_info_application_handling_reply_norms_2020.txt")
+    sections = list(dict.fromkeys(c.section for c in parsed.chunks))
+    assert sections[:5] == [
+        "正文",
+        "一、申请审查明确“补不补”",
+        "一、申请审查明确“补不补” / （一）补正情形",
+        "一、申请审查明确“补不补” / （二）补正告知",
+        "一、申请审查明确“补不补” / （三）补正结果",
+    ]
+    assert "三、信息检索确认“有没有”" in sections and len(sections) == 16
+    result = next(c for c in parsed.chunks if c.section.endswith("（三）补正结果"))
+    assert result.text.startswith("（三）补正结果。补正原则上不超过一次")
+    held = "".join(c.text for c in parsed.chunks)
+    source = (REGULATIONS / "jiangsu_gov_info_application_handling_reply_norms_2020.txt").read_text("utf-8")
+    body = [line for line in source.splitlines() if line.startswith(("一、", "二、", "三、", "四、", "五、"))]
+    sentences = [s for line in body for s in line.split("。")[1:] if s]
+    assert sentences and all(s in held for s in sentences)  # nothing dropped at the cuts
+
+
 def test_format_notices_are_regulations_not_reports():
     for path in REGULATIONS.glob("gov_info_annual_report_format_notice_*.txt"):
         parsed = parse_file(path)
