@@ -56,6 +56,7 @@ from assistant.series import (
 )
 from assistant.text import is_english, simplified
 from assistant.types import Answer, Citation, Evidence, SearchScope, Signals
+from assistant.typos import corrected
 from ingest.claims import Cell
 from ingest.classify import agency_aliases
 from ingest.report import format_number
@@ -171,7 +172,7 @@ def offline_answer(
 ) -> tuple[Answer, Evidence]:
     """The answer without any language model, and the evidence it stands on."""
     asked = (question or "").strip()
-    question = simplified(asked)
+    question = corrected(simplified(asked))  # 繁体 to 简体, then homophone typos (「行政复意」)
     history = [{**turn, "content": simplified(str(turn.get("content") or ""))} for turn in history]
     store = ctx.store
     documents = store.documents()
