@@ -6,7 +6,7 @@ from the other passages by meaning (dense_gap, cross-lingual), or the question i
 common wording attached to it (wording). Each search scope (the rules, everything, a named
 agency's reports) has three gates: one for passages that hold the question's rarest content word
 (or whose wording does), one, stricter, for passages that do not, and one for passages that state
-no figure of the kind the question asks for (a period, an amount); questions asking for a name
+no figure of the kind the question asks for (a period, an amount, a count); questions asking for a name
 (「组长是谁」) have one gate of their own. The thresholds are not hand-set: `gongkai calibrate` runs
 question sets with the gates open and picks them (:func:`calibrate`) so that no question of the
 sets' not_found class is answered and as many answerable ones as possible are answered with the

@@ -165,8 +165,9 @@ def states_count(text: str, counter: str | None) -> bool:
     return bool(counter) and re.search(rf"{_NUMERAL}\s*{re.escape(counter or '')}", text) is not None
 
 
-# A question asking for a period or an amount, and the figures that state one: a passage that
-# states no such figure cannot answer 「起诉期限是几个月」 however close its words are.
+# A question asking for a period, an amount or a count, and the figures that state one: a passage
+# that states no such figure cannot answer 「起诉期限是几个月」 or 「火星上有多少申请」 however close its
+# words are.
 _ASKED_MEASURE = (
     (
         "day",
@@ -178,6 +179,7 @@ _ASKED_MEASURE = (
     ("year", re.compile(r"(?:多少|几)年|how\s+many\s+years", re.I)),
     ("money", re.compile(r"多少钱|几块钱?|(?:多少|几)元|收多少|how\s+much\s+(?:is|does|do|will)", re.I)),
     ("period", re.compile(r"多久|多长时间|how\s+long|within\s+how|by\s+when", re.I)),
+    ("count", re.compile(rf"多少(?:{_COUNTERS})?|(?<!哪)几(?:{_COUNTERS}|种)|how\s+many", re.I)),
 )
 _MEASURE_STATED = {
     "day": re.compile(rf"{_NUMERAL}\s*个?(?:工作日|日|天)"),
@@ -185,12 +187,15 @@ _MEASURE_STATED = {
     "year": re.compile(r"(?<!\d)(?:\d{1,2}|[一二三四五六七八九十两]+)\s*年(?!度)"),
     "money": re.compile(rf"{_NUMERAL}\s*(?:元|角)"),
 }
+_MEASURE_STATED["count"] = re.compile(
+    rf"(?<![第\d一二三四五六七八九十两百千万〇零]){_NUMERAL}\s*(?:{_COUNTERS}|种)"
+)
 _MEASURE_STATED["period"] = re.compile("|".join(_MEASURE_STATED[k].pattern for k in ("day", "month", "year")))
 
 
 def asked_measure(question: str) -> str | None:
     """The kind of figure a question asks for: 'day', 'month', 'year', 'money', 'period' (any
-    length of time), or None."""
+    length of time), 'count' (「有多少申请」, 「几次」), or None."""
     return next((kind for kind, pattern in _ASKED_MEASURE if pattern.search(question)), None)
 
 

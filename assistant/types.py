@@ -90,7 +90,7 @@ class Signals:
     - rare: how far the passage (or its closest wording) holds the question's rarest content word
       (1 when the question has no Chinese content word to look for);
     - counted: the question asks 「几期/多少篇」 and the passage states a count with that word;
-    - unstated: the question asks for a period or an amount (「几个月」, 「多少钱」) and the passage
+    - unstated: the question asks for a period, an amount or a count (「几个月」, 「多少钱」, 「有多少申请」) and the passage
       states no figure of that kind: close words, but not the answer, so these have their own gate;
     - who: the question asks for a name (「组长是谁」, 「叫什么名字」): passages that hold the
       question's words but not the name are common, so these have a gate of their own;

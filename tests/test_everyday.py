@@ -189,7 +189,10 @@ def test_each_scope_and_tier_has_its_own_gate():
         ("机关最迟要多久答复我？", "period"),
         ("How long does an agency have to respond?", "period"),
         ("Within how many working days must it reply?", "day"),
+        ("火星上有多少政府信息公开申请？", "count"),
+        ("补正最多可以要求几次", "count"),
         ("申请书要写哪些内容", None),
+        ("公开方式有哪几种", None),  # a list, not a count
     ],
 )
 def test_the_kind_of_figure_a_question_asks_for(question, kind):
@@ -202,6 +205,8 @@ def test_a_passage_states_a_figure_of_the_asked_kind_or_not():
     assert not states_measure(article, "month") and not states_measure(article, "money")
     assert not states_measure("2019年度报告", "year")  # a calendar year is not a length of time
     assert states_measure("档案一般满三十年向社会开放", "year") and states_measure("每件收取100元", "money")
+    assert states_measure("补正原则上不超过一次", "count") and states_measure("受理申请15件", "count")
+    assert not states_measure("第二十七条 除行政机关主动公开的政府信息外", "count")  # an article number
 
 
 def test_a_question_asking_a_figure_the_passage_lacks_has_its_own_gate():

@@ -1,8 +1,8 @@
 """Common wordings managed by staff: a not_found question turned into an answered one by attaching it
 to the article that answers it, through the admin API, the staff pages and a real browser.
 
-The question below is refused on the bundled corpus (its words are not the 条例's: 「挂号信」, 「哪天算」),
-although 第三十一条 answers it (邮寄方式 … 以行政机关签收之日为收到申请之日). Every test works on a
+The question below is refused on the bundled corpus (its words are not the 条例's: 「视力不好」, 「帮忙」),
+although 第四十三条 answers it (阅读困难或者视听障碍的 … 为其提供必要的帮助). Every test works on a
 private copy of the bundled data dir.
 """
 
@@ -24,9 +24,9 @@ from assistant.web.security import SESSION_COOKIE, session_value
 TOKEN = "wordings-admin-token-1"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 REGULATION = "gov_info_disclosure_regulation_2019.txt"
-ARTICLE = "第四章 依申请公开 / 第三十一条"
-MAILED_Q = "寄挂号信提交的信息公开申请，从哪天算收到？"
-CLOSE_Q = "用挂号信寄申请的话，收到日期怎么算"
+ARTICLE = "第四章 依申请公开 / 第四十三条"
+MAILED_Q = "视力不好看不清字，申请信息公开能让机关帮忙吗？"
+CLOSE_Q = "看不清楚字的老人申请公开，机关给不给帮助"
 XIAOCHA = "彭阳县小岔乡人民政府_2022.txt"
 DISLIKE = '#gk-chat button[aria-label="踩"], #gk-chat button[aria-label="Dislike"]'  # zh-CN / en
 LIKE = '#gk-chat button[aria-label="赞"], #gk-chat button[aria-label="Like"]'
@@ -59,7 +59,7 @@ def test_a_wording_added_through_the_api_answers_a_question_that_was_not_found(c
     added = client.post(
         "/api/admin/wordings",
         headers=BEARER,
-        json={"question": logged["question"], "source": REGULATION, "section": "第三十一条"},
+        json={"question": logged["question"], "source": REGULATION, "section": "第四十三条"},
     )
     assert added.status_code == 201
     wording = added.json()
@@ -77,7 +77,7 @@ def test_a_wording_added_through_the_api_answers_a_question_that_was_not_found(c
     after = ask(client, MAILED_Q)  # same process, no restart
     assert after["status"] == "answered"
     assert cited(after)[0] == (REGULATION, ARTICLE)
-    assert "以行政机关签收之日为收到申请之日" in after["citations"][0]["quote"]
+    assert "为其提供必要的帮助" in after["citations"][0]["quote"]
     close = ask(client, CLOSE_Q)  # a close wording of it
     assert close["status"] == "answered" and cited(close)[0] == (REGULATION, ARTICLE)
 
@@ -91,17 +91,17 @@ def test_a_wording_added_through_the_api_answers_a_question_that_was_not_found(c
 
 
 def test_editing_a_wording_moves_it_to_another_passage(client):
-    # attached by mistake to the article before (补正), then corrected
+    # attached by mistake to the article before (信息处理费), then corrected
     wording = client.post(
         "/api/admin/wordings",
         headers=BEARER,
-        json={"question": MAILED_Q, "source": REGULATION, "section": "第三十条"},
+        json={"question": MAILED_Q, "source": REGULATION, "section": "第四十二条"},
     ).json()
-    assert cited(ask(client, MAILED_Q))[0] == (REGULATION, "第四章 依申请公开 / 第三十条")
+    assert cited(ask(client, MAILED_Q))[0] == (REGULATION, "第四章 依申请公开 / 第四十二条")
     edited = client.put(
         f"/api/admin/wordings/{wording['id']}",
         headers=BEARER,
-        json={"question": MAILED_Q, "source": REGULATION, "section": "第三十一条"},
+        json={"question": MAILED_Q, "source": REGULATION, "section": "第四十三条"},
     )
     assert edited.status_code == 200
     assert edited.json()["id"] == wording["id"] and edited.json()["section"] == ARTICLE
@@ -123,7 +123,7 @@ def test_wording_validation_and_read_only_bundled_wordings(client):
         payload = {
             "question": "邮寄的申请哪天算收到",
             "source": REGULATION,
-            "section": "第三十一条",
+            "section": "第四十三条",
             **fields,
         }
         return client.post("/api/admin/wordings", headers=BEARER, json=payload).status_code
@@ -165,7 +165,7 @@ def test_staff_attach_a_not_found_question_from_the_questions_page(client):
     )
 
     done = client.post(
-        "/admin/wordings", data={"question": MAILED_Q, "source": REGULATION, "section": "第三十一条"}
+        "/admin/wordings", data={"question": MAILED_Q, "source": REGULATION, "section": "第四十三条"}
     )
     assert done.status_code == 200
     assert f"已添加问法：「{MAILED_Q}」→ {REGULATION} · {ARTICLE}" in done.text
@@ -236,21 +236,21 @@ def test_browser_thumbs_down_then_staff_attach_the_wording_then_the_chat_answers
         wait_for_final_answer(page)
         page.locator(DISLIKE).last.click()
         page.locator("#gk-comment textarea").wait_for(timeout=10_000)
-        page.locator("#gk-comment textarea").fill("挂号信寄的申请，条例里应该有规定")
+        page.locator("#gk-comment textarea").fill("看不清字的人申请，条例里应该有规定")
         page.locator("#gk-comment-send").click()
         page.get_by_text("已收到，谢谢").wait_for(timeout=10_000)
         page.screenshot(path=str(shots / "feedback.png"), full_page=True)
 
-        # staff see it among the 👎, attach it to 第三十一条
+        # staff see it among the 👎, attach it to 第四十三条
         page.goto(url + "/admin/login")
         page.locator('input[name="token"]').fill(TOKEN)
         page.locator('button[type="submit"]').click()
         page.goto(url + "/admin/questions?status=down")
         row = page.locator("#entries tbody tr").filter(has_text=MAILED_Q)
-        assert "挂号信寄的申请，条例里应该有规定" in row.inner_text() and "👎" in row.inner_text()
+        assert "看不清字的人申请，条例里应该有规定" in row.inner_text() and "👎" in row.inner_text()
         row.locator("details.act summary").click()
         row.locator('select[name="source"]').select_option(REGULATION)
-        row.locator('input[name="section"]').fill("第三十一条")
+        row.locator('input[name="section"]').fill("第四十三条")
         page.screenshot(path=str(shots / "questions.png"), full_page=True)
         row.get_by_role("button", name="添加问法").click()
         page.get_by_text(f"已添加问法：「{MAILED_Q}」").wait_for()
@@ -258,17 +258,17 @@ def test_browser_thumbs_down_then_staff_attach_the_wording_then_the_chat_answers
         assert page.locator(f'#staff-wordings input[value="{MAILED_Q}"]').count() == 1
         page.screenshot(path=str(shots / "wordings.png"), full_page=True)
 
-        # the next citizen asking it gets 第三十一条
+        # the next citizen asking it gets 第四十三条
         page.goto(url + "/", wait_until="domcontentloaded")
         page.wait_for_selector("#gk-question textarea")
         page.locator("#gk-question textarea").fill(MAILED_Q)
         page.locator("#gk-send").click()
         card = page.locator("details.gk-cite").first
         card.wait_for(timeout=60_000)
-        assert "第三十一条" in card.locator("summary").inner_text()
+        assert "第四十三条" in card.locator("summary").inner_text()
         assert (
-            "签收之日" in bot.inner_text()
-            or "签收之日" in page.locator('#gk-chat [data-testid="bot"]').last.inner_text()
+            "必要的帮助" in bot.inner_text()
+            or "必要的帮助" in page.locator('#gk-chat [data-testid="bot"]').last.inner_text()
         )
         browser.close()
 
