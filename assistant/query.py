@@ -447,7 +447,7 @@ def named_instruments(question: str) -> list[str]:
             continue
         j = i
         while j > 0:
-            prev, flag = words[j - 1]
+            _, flag = words[j - 1]
             if flag in _NAME_STOP_FLAGS or (flag.startswith("v") and flag != "vn" and j != i):
                 break
             j -= 1

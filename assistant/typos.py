@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from assistant.glossary import entries
-from assistant.quantities import LABELS_PATH
+from assistant.quantities import load_glosses
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 MIN_CHARS = 2
@@ -24,10 +24,8 @@ def vocabulary() -> tuple[str, ...]:
     """The terms typos are put right to: glossary terms and table labels (and the parts of a label
     in brackets: 「不予公开（属于国家秘密）」 gives 不予公开 and 属于国家秘密), longest first."""
     terms = {zh for zh, _ in entries()}
-    for line in LABELS_PATH.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            label = line.split("\t", 1)[0].removeprefix("col:")
-            terms.update(part for part in re.split(r"[（）()“”]", label) if part)
+    for label in {gloss.key.removeprefix("col:") for gloss in load_glosses()}:
+        terms.update(part for part in re.split(r"[（）()“”]", label) if part)
     return tuple(
         sorted((t for t in terms if len(t) >= MIN_CHARS and _HAN.match(t)), key=lambda t: (-len(t), t))
     )
