@@ -1,15 +1,19 @@
-"""What makes a worker's BM25 index cheap to have: tokens kept in the catalog, the index kept on disk.
+"""What makes a worker's BM25 index cheap to have and to keep: tokens kept in the catalog, an index
+that takes changes, kept on disk.
 
 A BM25 build at N = 1000 reports used to cost 23-46 s, almost all of it jieba tokenizing 44 000
-chunks, in every worker at its start and again after any ingest anywhere. Two things remove it:
+chunks, in every worker at its start and again after any ingest anywhere. Three things remove it:
 
 - **Tokens in the catalog** (`token_cache`, keyed by tokenizer fingerprint and the hash of the
   text that is tokenized): the ingesting process writes its chunks' tokens, so no other worker
   ever runs jieba over them; a changed tokenizer (jieba version, stopwords, this code) has another
   fingerprint and tokenizes again, once.
-- **The built index saved in the worker's own data dir** (`bm25/`, bm25s `save` / `load`, with the
-  chunk ids it covers and the catalog generation it was built at): a worker restarted with no
-  ingest in between loads it instead of building; any other state rebuilds from cached tokens.
+- **An index that takes added and removed chunks** (`Bm25Index`): term frequencies per chunk,
+  chunk lengths and document frequencies, with the BM25 scores of a question's few tokens computed
+  when it is asked. Adding chunks costs their own tokens, removing them a mask and a decrement;
+  the scores are bm25s's own, to the last bit (the gate reads raw scores), see `Bm25Index.scores`.
+- **The index saved in the worker's own data dir** (`bm25/`, with the chunk ids and document
+  metadata it covers): a restarted worker loads it and applies what changed in the catalog since.
 """
 
 from __future__ import annotations
@@ -18,23 +22,38 @@ import hashlib
 import inspect
 import json
 import logging
+import math
 import os
 import shutil
 import tempfile
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from assistant import text as text_module
 from assistant.text import tokenize
 
 if TYPE_CHECKING:
     from assistant.catalog import Catalog
-    from ingest.types import Chunk
+    from ingest.types import Chunk, DocumentMeta
 
 log = logging.getLogger(__name__)
 
 INDEX_DIR = "bm25"
+INDEX_FORMAT = 2  # 1 was a bm25s save
+
+# bm25s.BM25()'s defaults, as the index was built with bm25s: method and IDF "lucene".
+K1 = 1.5
+B = 0.75
+
+# The dtype bm25s's term-frequency expression computes in (a float64 scalar plus a float32 array):
+# float64 under NumPy 2's promotion rules, float32 under NumPy 1's value-based casting.
+_WORK_DTYPE = (np.float64(1.0) + np.zeros(1, dtype=np.float32)).dtype
 
 
 @lru_cache(maxsize=1)
@@ -78,40 +97,332 @@ def chunk_tokens(catalog: Catalog, chunks: list[Chunk], write_back: bool = True)
     return [cached[k] or ["_"] for k in keys]
 
 
+def document_key(meta: DocumentMeta) -> list[Any]:
+    """What a chunk's index row depends on besides its own text: its document's metadata (the title
+    is indexed; agency, year and kind are filtered on). A document whose key changed is indexed again."""
+    return [meta.source, meta.title, meta.kind, meta.agency, meta.year]
+
+
+@dataclass
+class _Segment:
+    """Rows added together, as compressed columns over the tokens they hold: `columns[j]`'s rows
+    (local numbers, ascending) are `rows[indptr[j]:indptr[j + 1]]`, with their term frequencies."""
+
+    first: int  # the index row of local row 0
+    size: int
+    columns: np.ndarray  # token ids, ascending
+    indptr: np.ndarray
+    rows: np.ndarray
+    tf: np.ndarray
+
+    @classmethod
+    def of(cls, first: int, token_ids: list[list[int]]) -> _Segment:
+        size = len(token_ids)
+        lengths = np.fromiter((len(t) for t in token_ids), dtype=np.int64, count=size)
+        cols = np.fromiter((t for doc in token_ids for t in doc), dtype=np.int64, count=int(lengths.sum()))
+        rows = np.repeat(np.arange(size, dtype=np.int64), lengths)
+        keys, tf = np.unique(cols * max(size, 1) + rows, return_counts=True)  # by token, then row
+        cols, rows = np.divmod(keys, max(size, 1))
+        columns, starts = np.unique(cols, return_index=True)
+        indptr = np.append(starts, len(keys)).astype(np.int64)
+        return cls(first, size, columns, indptr, rows.astype(np.int32), tf.astype(np.float32))
+
+    def column(self, token: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The index rows holding a token and its frequency in each, or None."""
+        j = int(np.searchsorted(self.columns, token))
+        if j == len(self.columns) or self.columns[j] != token:
+            return None
+        start, end = self.indptr[j], self.indptr[j + 1]
+        return self.rows[start:end] + self.first, self.tf[start:end]
+
+    def tokens_of(self, dead: np.ndarray) -> np.ndarray:
+        """The token id of every (row, token) entry whose local row is marked in `dead`."""
+        hits = np.flatnonzero(dead[self.rows])
+        return self.columns[np.searchsorted(self.indptr, hits, side="right") - 1]
+
+
+class Bm25Index:
+    """BM25 over chunks' tokens that takes added and removed chunks, with bm25s's scores.
+
+    Rows are chunks in the order they were added; a removed chunk's row stays, masked, until the
+    index is compacted. Each `add` is a segment of compressed columns (token -> rows and term
+    frequencies); document frequencies and lengths count live rows only. A question's score for a
+    chunk is the sum over its tokens of idf(token) * tf / (tf + k1 * (1 - b + b * len / avgdl)),
+    computed when asked over the few columns it names, in the dtypes and order bm25s uses, so it
+    equals a bm25s build over the live chunks bit for bit (`bm25s.BM25().index`, lucene).
+    """
+
+    MAX_SEGMENTS = 16
+    MAX_DEAD_SHARE = 0.25
+    CACHE_ENTRIES = 2_000_000  # (row, score) pairs of computed columns kept: 16 MB
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.df = np.zeros(0, dtype=np.int64)
+        self.segments: list[_Segment] = []
+        self.lengths = np.zeros(0, dtype=np.int64)
+        self.alive = np.zeros(0, dtype=bool)
+        self.chunk_ids: list[str] = []  # per row
+        self.doc_ids: list[str] = []  # per row
+        self.row_of: dict[str, int] = {}  # live chunk id -> row
+        self.docs: dict[str, list[Any]] = {}  # document_key of each document with live rows
+        self._doc_rows: Counter[str] = Counter()
+        self.live_length = 0
+        self._changes = 0  # bumped by every change; what the caches below were computed at
+        self._norm: tuple[int, np.ndarray] | None = None
+        self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache_state = 0
+        self._cached = 0
+
+    @classmethod
+    def build(cls, chunks: list[Chunk], tokens: list[list[str]]) -> Bm25Index:
+        """An index over all `chunks` (a full build)."""
+        index = cls()
+        index.add(chunks, tokens)
+        return index
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    # ------------------------------------------------------------------ changes
+
+    def add(self, chunks: list[Chunk], tokens: list[list[str]]) -> None:
+        """Index chunks with their tokens (each non-empty), at the cost of their own tokens."""
+        pairs = [(c, t) for c, t in zip(chunks, tokens, strict=True) if c.chunk_id not in self.row_of]
+        if not pairs:
+            return
+        vocab = self.vocab
+        token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for _, doc in pairs]
+        segment = _Segment.of(len(self.chunk_ids), token_ids)
+        self.segments.append(segment)
+        self.df = np.concatenate([self.df, np.zeros(len(vocab) - len(self.df), dtype=np.int64)])
+        self.df[segment.columns] += np.diff(segment.indptr)
+        lengths = np.fromiter((len(t) for t in token_ids), dtype=np.int64, count=len(token_ids))
+        self.lengths = np.concatenate([self.lengths, lengths])
+        self.alive = np.concatenate([self.alive, np.ones(len(pairs), dtype=bool)])
+        self.live_length += int(lengths.sum())
+        self._changes += 1
+        for chunk, _ in pairs:
+            self.row_of[chunk.chunk_id] = len(self.chunk_ids)
+            self.chunk_ids.append(chunk.chunk_id)
+            self.doc_ids.append(chunk.doc_id)
+            self.docs[chunk.doc_id] = document_key(chunk)
+            self._doc_rows[chunk.doc_id] += 1
+
+    def remove(self, chunk_ids: Iterable[str]) -> np.ndarray:
+        """Mask chunks out (unknown ids are ignored); their rows, ascending."""
+        rows = np.array(
+            sorted(self.row_of.pop(c) for c in set(chunk_ids) if c in self.row_of), dtype=np.int64
+        )
+        if not len(rows):
+            return rows
+        self.alive[rows] = False
+        self.live_length -= int(self.lengths[rows].sum())
+        self._changes += 1
+        for segment in self.segments:
+            local = rows[(rows >= segment.first) & (rows < segment.first + segment.size)] - segment.first
+            if len(local):
+                dead = np.zeros(segment.size, dtype=bool)
+                dead[local] = True
+                np.subtract.at(self.df, segment.tokens_of(dead), 1)
+        for row in rows.tolist():
+            doc_id = self.doc_ids[row]
+            self._doc_rows[doc_id] -= 1
+            if not self._doc_rows[doc_id]:
+                del self._doc_rows[doc_id], self.docs[doc_id]
+        return rows
+
+    def stale(self, live_ids: set[str], docs: dict[str, list[Any]]) -> set[str]:
+        """The indexed chunks the catalog no longer has (`live_ids`), or whose document's key
+        changed (`docs`: document id -> `document_key`)."""
+        gone = self.row_of.keys() - live_ids
+        changed = {d for d, key in self.docs.items() if d in docs and docs[d] != key}
+        if changed:
+            gone |= {c for c, row in self.row_of.items() if self.doc_ids[row] in changed}
+        return gone
+
+    def wants_compaction(self) -> bool:
+        dead = len(self.chunk_ids) - len(self.row_of)
+        return len(self.segments) > self.MAX_SEGMENTS or dead > self.MAX_DEAD_SHARE * len(self.chunk_ids)
+
+    def compact(self) -> np.ndarray:
+        """Drop the masked rows and merge the segments into one (vectorized, no tokens read);
+        the new row of each old row (-1 for a dropped one)."""
+        keep = self.alive
+        renumber = np.cumsum(keep) - 1
+        renumber[~keep] = -1
+        cols, rows, tf = [], [], []
+        for segment in self.segments:
+            seg_rows = segment.rows.astype(np.int64) + segment.first
+            kept = keep[seg_rows]
+            cols.append(np.repeat(segment.columns, np.diff(segment.indptr))[kept])
+            rows.append(renumber[seg_rows[kept]])
+            tf.append(segment.tf[kept])
+        all_cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        by_token = np.argsort(all_cols, kind="stable")  # rows stay ascending within a token
+        all_cols = all_cols[by_token]
+        columns, starts = np.unique(all_cols, return_index=True)
+        live = int(keep.sum())
+        self.segments = (
+            [
+                _Segment(
+                    0,
+                    live,
+                    columns,
+                    np.append(starts, len(all_cols)).astype(np.int64),
+                    np.concatenate(rows)[by_token].astype(np.int32),
+                    np.concatenate(tf)[by_token],
+                )
+            ]
+            if len(all_cols)
+            else []
+        )
+        self.lengths = self.lengths[keep]
+        self.alive = np.ones(live, dtype=bool)
+        self.chunk_ids = [c for c, k in zip(self.chunk_ids, keep.tolist()) if k]
+        self.doc_ids = [d for d, k in zip(self.doc_ids, keep.tolist()) if k]
+        self.row_of = {c: i for i, c in enumerate(self.chunk_ids)}
+        self._changes += 1
+        return renumber
+
+    # ------------------------------------------------------------------ questions
+
+    def token_frequency(self, token_id: int) -> int:
+        """How many live chunks hold one vocabulary token."""
+        return int(self.df[token_id]) if 0 <= token_id < len(self.df) else 0
+
+    def knows(self, token: str) -> bool:
+        """Whether a live chunk holds the token (what a build over the live chunks has in its vocabulary)."""
+        return token in self.vocab and self.df[self.vocab[token]] > 0
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """Each row's BM25 score for the question's tokens (repeats count again, as in bm25s); float32.
+
+        The arithmetic is bm25s 0.3's: idf = log(1 + (N - df + 0.5) / (df + 0.5)) in Python floats
+        stored as float32; tfc = tf / (k1 * ((1 - b) + b * len / avgdl) + tf) with avgdl the mean
+        length as NumPy computes it; idf * tfc stored as float32; the tokens' scores added in
+        float32 in the question's order. Masked rows get numbers too; nobody reads them."""
+        scores = np.zeros(len(self.lengths), dtype=np.float32)
+        for token in tokens:
+            token_id = self.vocab.get(token)
+            if token_id is not None and self.df[token_id]:
+                np.add.at(scores, *self._column(token_id))
+        return scores
+
+    def _column(self, token_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows holding a token and its score in each, as bm25s stores them: computed at the
+        first question that names the token since the index last changed, then kept (a bounded
+        cache, emptied by any change)."""
+        if self._cache_state != self._changes:
+            self._cache.clear()
+            self._cached = 0
+            self._cache_state = self._changes
+        cached = self._cache.get(token_id)
+        if cached is not None:
+            self._cache.move_to_end(token_id)
+            return cached
+        live = len(self.row_of)
+        df = int(self.df[token_id])
+        idf = np.float32(math.log(1 + (live - df + 0.5) / (df + 0.5)))
+        norm = self._norms()
+        parts = [c for c in (s.column(token_id) for s in self.segments) if c is not None]
+        rows = np.concatenate([r for r, _ in parts])
+        tf = np.concatenate([f for _, f in parts]).astype(_WORK_DTYPE)
+        column = rows, (idf * (tf / (norm[rows] + tf))).astype(np.float32)
+        self._cache[token_id] = column
+        self._cached += len(rows)
+        while self._cached > self.CACHE_ENTRIES and len(self._cache) > 1:
+            self._cached -= len(self._cache.popitem(last=False)[1][0])
+        return column
+
+    def _norms(self) -> np.ndarray:
+        """k1 * ((1 - b) + b * len / avgdl) per row, for the current live rows' average length."""
+        if self._norm is None or self._norm[0] != self._changes:
+            avgdl = np.float64(self.live_length) / len(self.row_of)  # = np.mean of the live lengths
+            norm = (K1 * ((1 - B) + B * self.lengths / avgdl)).astype(_WORK_DTYPE)
+            self._norm = (self._changes, norm)
+        return self._norm[1]
+
+    # ------------------------------------------------------------------ disk
+
+    def save(self, folder: Path, generation: int) -> None:
+        arrays: dict[str, np.ndarray] = {"lengths": self.lengths, "alive": self.alive, "df": self.df}
+        for i, s in enumerate(self.segments):
+            arrays.update(
+                {
+                    f"s{i}_shape": np.array([s.first, s.size], dtype=np.int64),
+                    f"s{i}_columns": s.columns,
+                    f"s{i}_indptr": s.indptr,
+                    f"s{i}_rows": s.rows,
+                    f"s{i}_tf": s.tf,
+                }
+            )
+        np.savez(folder / "index.npz", **arrays)  # type: ignore[arg-type]
+        meta = {
+            "format": INDEX_FORMAT,
+            "tokenizer": tokenizer_fingerprint(),
+            "generation": generation,
+            "segments": len(self.segments),
+            "vocab": list(self.vocab),
+            "chunks": self.chunk_ids,
+            "documents": self.doc_ids,
+            "keys": self.docs,
+        }
+        (folder / "gongkai.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Bm25Index | None:
+        """The index saved in `folder` under this tokenizer, or None."""
+        try:
+            meta = json.loads((folder / "gongkai.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if meta.get("format") != INDEX_FORMAT or meta.get("tokenizer") != tokenizer_fingerprint():
+            return None
+        try:
+            with np.load(folder / "index.npz") as arrays:
+                index = cls()
+                index.lengths, index.alive, index.df = arrays["lengths"], arrays["alive"], arrays["df"]
+                for i in range(meta["segments"]):
+                    first, size = (int(v) for v in arrays[f"s{i}_shape"])
+                    index.segments.append(
+                        _Segment(
+                            first,
+                            size,
+                            arrays[f"s{i}_columns"],
+                            arrays[f"s{i}_indptr"],
+                            arrays[f"s{i}_rows"],
+                            arrays[f"s{i}_tf"],
+                        )
+                    )
+        except (OSError, ValueError, KeyError) as exc:  # a damaged save is rebuilt
+            log.warning("saved BM25 index unreadable, rebuilding: %s", exc)
+            return None
+        index.vocab = {t: i for i, t in enumerate(meta["vocab"])}
+        index.chunk_ids, index.doc_ids, index.docs = meta["chunks"], meta["documents"], meta["keys"]
+        index.row_of = {c: i for i, (c, a) in enumerate(zip(index.chunk_ids, index.alive.tolist())) if a}
+        index._doc_rows = Counter(index.doc_ids[r] for r in index.row_of.values())
+        index.live_length = int(index.lengths[index.alive].sum())
+        return index
+
+
 def _folder(data_dir: Path) -> Path:
     return data_dir / INDEX_DIR
 
 
-def load_index(data_dir: Path, generation: int, chunk_ids: list[str]) -> Any | None:
-    """The bm25s index saved for this catalog generation, tokenizer and exact chunk list, or None."""
-    folder = _folder(data_dir) / "current"
-    try:
-        meta = json.loads((folder / "gongkai.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if meta.get("generation") != generation or meta.get("tokenizer") != tokenizer_fingerprint():
-        return None
-    if meta.get("chunks") != chunk_ids:
-        return None
-    import bm25s
-
-    try:
-        return bm25s.BM25.load(str(folder), mmap=False, show_progress=False, verbosity=0)
-    except Exception as exc:  # a damaged save is rebuilt
-        log.warning("saved BM25 index unreadable, rebuilding: %s", exc)
-        return None
+def load_index(data_dir: Path) -> Bm25Index | None:
+    """The index this worker saved (at whatever catalog generation), or None."""
+    return Bm25Index.load(_folder(data_dir) / "current")
 
 
-def save_index(data_dir: Path, index: Any, generation: int, chunk_ids: list[str]) -> None:
-    """Save a built bm25s index with what it covers; written aside and renamed into place, so a
-    crash or a second process never leaves a half-written `current`."""
+def save_index(data_dir: Path, index: Bm25Index, generation: int) -> None:
+    """Save the index with what it covers; written aside and renamed into place, so a crash or a
+    second process never leaves a half-written `current`."""
     root = _folder(data_dir)
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=root))
     try:
-        index.save(str(staging), show_progress=False)
-        meta = {"generation": generation, "tokenizer": tokenizer_fingerprint(), "chunks": chunk_ids}
-        (staging / "gongkai.json").write_text(json.dumps(meta), encoding="utf-8")
+        index.save(staging, generation)
         current = root / "current"
         old = root / f"old-{os.getpid()}"
         if current.exists():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import logging
 import math
 import re
@@ -18,7 +20,7 @@ from assistant.catalog import Catalog
 from assistant.embeddings import embedder_name, make_embedder
 from assistant.quantities import QuantityIndex, load_glosses
 from assistant.retrieval import Hit, SearchFilter, fuse, weighted_fusion
-from assistant.sparse import chunk_tokens, load_index, save_index
+from assistant.sparse import Bm25Index, chunk_tokens, document_key, load_index, save_index
 from assistant.text import tokenize
 from assistant.wordings import (
     BUNDLED_WORDINGS,
@@ -538,45 +540,84 @@ class Store:
         return self._live
 
     def _bm25_index(self) -> tuple[_Bm25 | None, list[Chunk]]:
-        """BM25 over all live chunks, rebuilt only when the catalog's generation changed."""
+        """BM25 over all live chunks, brought up to date when the catalog's generation changed."""
         with self._lock:
             generation = self.catalog.generation()
             if generation != self._bm25_generation:
-                chunks = self.catalog.chunks()
-                self._bm25_chunks = chunks
-                self._live = {c.chunk_id for c in chunks}
-                if chunks:
-                    ids = [c.chunk_id for c in chunks]
-                    saved = load_index(self.data_dir, generation, ids)
-                    if saved is not None:
-                        self._bm25 = _Bm25([], chunks, saved)
-                    else:
-                        self._bm25 = _Bm25(chunk_tokens(self.catalog, chunks), chunks)
-                        save_index(self.data_dir, self._bm25.index, generation, ids)
-                else:
-                    self._bm25 = None
+                self._bm25 = self._updated_bm25(generation)
+                self._bm25_chunks = self._bm25.chunks if self._bm25 is not None else []
+                self._live = set(self._bm25.index.row_of) if self._bm25 is not None else set()
                 self._bm25_generation = generation
             return self._bm25, self._bm25_chunks
 
+    def _updated_bm25(self, generation: int) -> _Bm25 | None:
+        """This process's BM25 at a new catalog generation. In a process that has none yet: the
+        index saved in the data dir, brought up to date, or a full build. Afterwards: only the
+        chunks the catalog gained or lost since (an ingest or removal here or in another process)
+        are applied, by their ids, the added ones from their stored tokens."""
+        view = self._bm25
+        if view is None:
+            chunks = self.catalog.chunks()
+            if not chunks:
+                return None
+            index = load_index(self.data_dir)
+            if index is None:
+                index = Bm25Index.build(chunks, chunk_tokens(self.catalog, chunks))
+                save_index(self.data_dir, index, generation)
+            elif self._apply_changes(index, {c.chunk_id for c in chunks}, _document_keys(chunks), chunks):
+                save_index(self.data_dir, index, generation)
+            return _Bm25(index, chunks)
+        docs = {d.doc_id: document_key(d) for d in self.catalog.documents()}
+        ids = self.catalog.chunk_ids()
+        index = view.index
+        removed = index.remove(index.stale(ids, docs))
+        missing = sorted(ids - index.row_of.keys())
+        added: list[Chunk] = []
+        for start in range(0, len(missing), 500):
+            added.extend(self.catalog.chunks_by_id(missing[start : start + 500]).values())
+        if not removed.size and not added:
+            return view if len(index) else None
+        index.add(added, chunk_tokens(self.catalog, added))
+        renumber = index.compact() if index.wants_compaction() else None
+        save_index(self.data_dir, index, generation)
+        if not len(index):
+            return None
+        view.update(removed, added, renumber)
+        return view
+
+    def _apply_changes(
+        self, index: Bm25Index, ids: set[str], docs: dict[str, list[Any]], chunks: list[Chunk]
+    ) -> bool:
+        """Bring a loaded index to the catalog's `chunks`; whether anything changed."""
+        removed = index.remove(index.stale(ids, docs))
+        added = [c for c in chunks if c.chunk_id not in index.row_of]
+        index.add(added, chunk_tokens(self.catalog, added))
+        if index.wants_compaction():
+            index.compact()
+        return bool(removed.size or added)
+
+
+def _document_keys(chunks: list[Chunk]) -> dict[str, list[Any]]:
+    return {c.doc_id: document_key(c) for c in chunks}
+
+
+def _catalog_order(chunk: Chunk) -> tuple[str, int]:
+    """Where a chunk stands in `Catalog.chunks`: by source, then ordinal."""
+    return chunk.source, chunk.ordinal
+
 
 class _Bm25:
-    """bm25s over our own jieba tokens (bm25s' own tokenizer splits on spaces, useless for Chinese),
-    with each chunk's agency, year and kind as integer columns, so a filter is one numpy mask."""
+    """The live chunks in catalog order over a `Bm25Index` (whose rows are in the order chunks
+    were added), with each chunk's agency, year and kind as integer columns, so a filter is one
+    numpy mask. Scores come out in catalog order, so ties rank as in a build over `chunks`."""
 
-    def __init__(self, corpus: list[list[str]], chunks: list[Chunk], saved: Any = None) -> None:
-        """Index `corpus` (each chunk's tokens), or take the bm25s index `saved` built over them."""
-        import bm25s
-
-        if saved is not None:
-            self.index = saved
-            self.vocab = {t: int(i) for t, i in saved.vocab_dict.items()}
-        else:
-            self.vocab = {t: i for i, t in enumerate(sorted({t for doc in corpus for t in doc}))}
-            self.index = bm25s.BM25()
-            self.index.index(
-                bm25s.tokenization.Tokenized([[self.vocab[t] for t in doc] for doc in corpus], self.vocab),
-                show_progress=False,
-            )
+    def __init__(self, index: Bm25Index, chunks: list[Chunk]) -> None:
+        self.index = index
+        self.vocab = index.vocab
+        self.chunks = chunks
+        self.order = np.fromiter(
+            (index.row_of[c.chunk_id] for c in chunks), dtype=np.int64, count=len(chunks)
+        )
         self.codes: dict[str, dict[Any, int]] = {}
         self.columns: dict[str, np.ndarray] = {}
         for name in ("agency", "year", "kind"):
@@ -585,26 +626,48 @@ class _Bm25:
             self.codes[name] = codes
             self.columns[name] = np.fromiter((codes[v] for v in values), dtype=np.int32, count=len(values))
 
+    def update(self, removed: np.ndarray, added: list[Chunk], renumber: np.ndarray | None) -> None:
+        """Follow the index: rows `removed` leave, the rows that stay take their numbers after a
+        compaction (`renumber`), `added` chunks go in at their catalog places. Costs copies of the
+        arrays, no Python loop over the chunks that stay."""
+        keep = ~np.isin(self.order, removed)
+        kept = list(itertools.compress(self.chunks, keep.tolist()))
+        added = sorted(added, key=_catalog_order)
+        places = [bisect.bisect_right(kept, _catalog_order(c), key=_catalog_order) for c in added]
+        chunks: list[Chunk] = []
+        start = 0
+        for place, chunk in zip(places, added):
+            chunks.extend(kept[start:place])
+            chunks.append(chunk)
+            start = place
+        chunks.extend(kept[start:])
+        self.chunks = chunks
+        order = self.order[keep] if renumber is None else renumber[self.order[keep]]
+        rows = [self.index.row_of[c.chunk_id] for c in added]  # numbered as the index is now
+        self.order = np.insert(order, places, np.asarray(rows, dtype=np.int64))
+        for name, codes in self.codes.items():
+            values = [codes.setdefault(getattr(c, name), len(codes)) for c in added]
+            self.columns[name] = np.insert(
+                self.columns[name][keep], places, np.asarray(values, dtype=np.int32)
+            )
+
     def document_frequency(self, term: str) -> int:
         """How many chunks hold the term as a token; for a term that is no token (a phrase), the
         smallest document frequency among its tokens of two or more characters, an upper bound of
         the phrase's own (0 when none is known: a word the corpus does not use is rare)."""
-        if term in self.vocab:
+        if self.index.knows(term):
             ids = [self.vocab[term]]
         else:
-            ids = [self.vocab[t] for t in tokenize(term) if len(t) >= 2 and t != term and t in self.vocab]
+            ids = [self.vocab[t] for t in tokenize(term) if len(t) >= 2 and t != term and self.index.knows(t)]
         return min((self.token_frequency(i) for i in ids), default=0)
 
     def token_frequency(self, token_id: int) -> int:
-        """How many chunks hold one vocabulary token (0 for an id the index has no column for)."""
-        indptr = self.index.scores["indptr"]
-        return int(indptr[token_id + 1] - indptr[token_id]) if token_id + 1 < len(indptr) else 0
+        """How many live chunks hold one vocabulary token."""
+        return self.index.token_frequency(token_id)
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
-        known = [self.vocab[t] for t in tokens if t in self.vocab]
-        if not known:
-            return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
-        scores: np.ndarray = self.index.get_scores(known)
+        """BM25 scores of the live chunks, in catalog order (bm25s's numbers, see Bm25Index.scores)."""
+        scores: np.ndarray = self.index.scores(tokens)[self.order]
         return scores
 
     def mask(self, flt: SearchFilter) -> np.ndarray:
