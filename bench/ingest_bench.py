@@ -3,9 +3,10 @@
     python -m bench.ingest_bench                      # bundled corpus + generated N = 50, 200, 1000
     python -m bench.ingest_bench --sizes 50 200       # generated sizes to run
     python -m bench.ingest_bench --no-bundled --sizes 1000
+    python -m bench.ingest_bench --sizes 50 --table-row-vectors text --tag=-text   # rows' whole text
 
 Each ingest runs in its own process (so peak memory is that run's) into a fresh data dir under
-bench/out/data/<name>, with the real embedder; the data dirs are kept for bench.query_bench.
+bench/out/data/<name><tag>, with the real embedder; the data dirs are kept for bench.query_bench.
 The re-ingest of the unchanged corpus is a second fresh process over the same data dir, timed
 both inside (Assistant.ingest_paths) and as the whole command (start-up, imports included).
 """
@@ -55,15 +56,26 @@ class TimedEmbedder:
         return self.inner.embed_query(text)
 
 
-def worker(data: Path, paths: list[str]) -> dict:
+def worker(data: Path, paths: list[str], table_row_vectors: str = "labels") -> dict:
     """One ingest run in this process: the figures as a dict."""
     from assistant.config import Settings
     from assistant.service import Assistant
     from assistant.store import Store
 
-    settings = Settings(data_dir=data, chroma_url="", llm_base_url="", ingest_bundled=False)
+    settings = Settings(
+        data_dir=data,
+        chroma_url="",
+        llm_base_url="",
+        ingest_bundled=False,
+        table_row_vectors=table_row_vectors,  # type: ignore[arg-type]
+    )
     embedder = TimedEmbedder(settings.get_embedder())
-    store = Store(settings.data_dir, settings.chroma_url, embedder=embedder)
+    store = Store(
+        settings.data_dir,
+        settings.chroma_url,
+        embedder=embedder,
+        table_row_vectors=settings.table_row_vectors,
+    )
     add = store.add
     per_doc: list[tuple[float, float]] = []  # (seconds in Store.add, of which embedding)
 
@@ -77,9 +89,10 @@ def worker(data: Path, paths: list[str]) -> dict:
     store.add = timed_add  # type: ignore[method-assign]
     assistant = Assistant(settings, store=store)
     rss_before = rss_mb()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     results = assistant.ingest_paths(paths)
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
@@ -99,6 +112,8 @@ def worker(data: Path, paths: list[str]) -> dict:
         "embedded_texts": embedder.texts,
         "cached_vectors": cached_vectors,
         "seconds": round(seconds, 3),
+        "cpu_s": round(cpu_seconds, 3),
+        "table_row_vectors": table_row_vectors,
         "embed_s": round(embedder.seconds, 3),
         "store_write_s": round(add_s - embedder.seconds, 3),
         "parse_and_read_s": round(seconds - add_s, 3),
@@ -114,20 +129,23 @@ def worker(data: Path, paths: list[str]) -> dict:
     }
 
 
-def bench_corpus(name: str, fresh: bool = True, reingest: bool = True) -> dict:
+def bench_corpus(
+    name: str, fresh: bool = True, reingest: bool = True, table_row_vectors: str = "labels", tag: str = ""
+) -> dict:
     """Ingest one corpus into a fresh data dir (own process), then re-ingest it unchanged (own process)."""
     paths = [str(p) for p in corpus_paths(name)]
-    target = data_dir(name)
+    target = data_dir(name + tag)
+    mode = ["--table-row-vectors", table_row_vectors]
     if fresh and target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     print(f"[ingest] {name}: {paths} → {target}", file=sys.stderr, flush=True)
     load_before = round(load_avg(), 2)
-    first = run_worker("bench.ingest_bench", ["--worker", str(target), *paths])
-    out = {"corpus": name, "load_avg_1m_start": load_before, "ingest": first}
+    first = run_worker("bench.ingest_bench", [*mode, "--worker", str(target), *paths])
+    out = {"corpus": name + tag, "load_avg_1m_start": load_before, "ingest": first}
     print(f"[ingest] {name}: {_line(first)}", file=sys.stderr, flush=True)
     if reingest:
-        again = run_worker("bench.ingest_bench", ["--worker", str(target), *paths])
+        again = run_worker("bench.ingest_bench", [*mode, "--worker", str(target), *paths])
         out["reingest"] = again
         print(
             f"[ingest] {name}: re-ingest unchanged {again['seconds']:.2f} s in process, "
@@ -165,7 +183,7 @@ def _line(r: dict) -> str:
 def format_table(runs: list[dict]) -> str:
     head = (
         f"{'corpus':<9} {'docs':>5} {'chunks':>7} {'embedded':>8} {'ingest s':>9} {'docs/min':>9} "
-        f"{'chunks/s':>9} {'embed s':>8} {'peak MB':>8} {'re-ingest s (in proc / command)':>32}"
+        f"{'chunks/s':>9} {'embed s':>8} {'CPU s':>7} {'peak MB':>8} {'re-ingest s (in proc / command)':>32}"
     )
     lines = [head, "-" * len(head)]
     for run in runs:
@@ -173,7 +191,8 @@ def format_table(runs: list[dict]) -> str:
         re_text = f"{again.get('seconds', 0):.2f} / {again.get('process_wall_s', 0):.2f}" if again else "-"
         lines.append(
             f"{run['corpus']:<9} {r['documents']:>5} {r['chunks']:>7} {r['embedded_texts']:>8} {r['seconds']:>9.1f} "
-            f"{r['docs_per_min']:>9.1f} {r['chunks_per_s']:>9.2f} {r['embed_s']:>8.1f} {r['peak_rss_mb']:>8.0f} "
+            f"{r['docs_per_min']:>9.1f} {r['chunks_per_s']:>9.2f} {r['embed_s']:>8.1f} {r.get('cpu_s', 0):>7.1f} "
+            f"{r['peak_rss_mb']:>8.0f} "
             f"{re_text:>32}"
         )
     return "\n".join(lines)
@@ -190,10 +209,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only re-ingest into the existing data dirs (twice: the first run may re-parse after a parser upgrade)",
     )
+    parser.add_argument(
+        "--table-row-vectors",
+        choices=["labels", "text", "none"],
+        default="labels",
+        help="what table-row vectors are made from (GONGKAI_TABLE_ROW_VECTORS)",
+    )
+    parser.add_argument("--tag", default="", help="suffix of the data dir names, e.g. -text")
     parser.add_argument("--worker", nargs="+", metavar=("DATA_DIR", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(Path(args.worker[0]), args.worker[1:])))
+        print(json.dumps(worker(Path(args.worker[0]), args.worker[1:], args.table_row_vectors)))
         return 0
     names = corpus_names(args)
     if args.reingest_only:
@@ -206,7 +232,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"results: {path}")
         return 0
-    runs = [bench_corpus(name, reingest=not args.no_reingest) for name in names]
+    runs = [
+        bench_corpus(
+            name, reingest=not args.no_reingest, table_row_vectors=args.table_row_vectors, tag=args.tag
+        )
+        for name in names
+    ]
     payload = {"machine": machine(), "runs": runs}
     path = save("ingest_" + "_".join(names), payload)
     print(format_table(runs))

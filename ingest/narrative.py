@@ -182,5 +182,7 @@ def table_row_chunks(document: Document, facts: list[Fact], titles: dict[str, st
         values = "；".join(f"{f.column} {f.raw if f.raw else '（空白）'}" for f in cells)
         text = f"{document.year or ''}年 {table} {path}：{values}"
         section = f"{titles.get(table, table)} / {table} / {path}"
-        chunks.append(Chunk.in_document(document, section, text, "table_row"))
+        chunk = Chunk.in_document(document, section, text, "table_row")
+        chunk.labels = f"{table} {path}：{'；'.join(f.column for f in cells)}"
+        chunks.append(chunk)
     return chunks

@@ -13,7 +13,7 @@ from ingest.types import Document, LoadedFile, ParsedDocument
 
 # Bump when parsing changes what a file becomes: stored documents of an older version are
 # parsed again on the next ingest even though their bytes are unchanged.
-PARSER_VERSION = 6
+PARSER_VERSION = 7  # 7: table rows carry their labels, which their vectors are made from
 
 
 def parse_loaded(loaded: LoadedFile) -> ParsedDocument:

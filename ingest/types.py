@@ -114,6 +114,10 @@ class Chunk(DocumentMeta):
     text: str
     chunk_type: ChunkType = "narrative"
     ordinal: int = 0
+    # A table row's labels without its year and figures (「表三 …：自然人；商业企业；…」): the text its
+    # vector is made from when row vectors are made from labels, so one label is embedded once per
+    # corpus. Set by the parser, not stored: the catalog keeps `text`.
+    labels: str = ""
 
     @classmethod
     def in_document(

@@ -1,10 +1,12 @@
-"""GONGKAI_EMBED_TABLE_ROWS=false: table-row chunks get no vector (a faster ingest); BM25, the catalog
-and the facts table still hold them, and the health check expects vectors only for the others."""
+"""GONGKAI_TABLE_ROW_VECTORS: a table row's vector is made from its labels (the default: one embedding
+per label across the corpus), from its whole text, or not made (BM25, the catalog and the facts table
+still hold the row, and the health check expects vectors only for the other chunks)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
@@ -22,7 +24,7 @@ def _chunk_types(assistant: Assistant) -> dict[str, str]:
 
 
 def test_table_rows_stay_in_bm25_and_the_catalog_without_vectors(tmp_path):
-    assistant = Assistant(Settings(data_dir=tmp_path / "data", embed_table_rows=False))
+    assistant = Assistant(Settings(data_dir=tmp_path / "data", table_row_vectors="none"))
     [result] = assistant.ingest_paths([REPORT])
     assert (result.status, result.chunks, result.facts) == ("added", 49, 200)
     types = _chunk_types(assistant)
@@ -44,16 +46,45 @@ def test_table_rows_stay_in_bm25_and_the_catalog_without_vectors(tmp_path):
 
 def test_a_replaced_report_loses_its_table_row_vectors(tmp_path):
     data_dir = tmp_path / "data"
-    embedded = Assistant(Settings(data_dir=data_dir))
+    embedded = Assistant(Settings(data_dir=data_dir, table_row_vectors="text"))
     assert [r.status for r in embedded.ingest_paths([REPORT])] == ["added"]
     assert embedded.store.collection.count() == 49
     embedded.store.catalog.close()
 
     changed = tmp_path / REPORT.name
     changed.write_bytes(REPORT.read_bytes() + b"\n")  # new bytes, same chunk texts
-    skipping = Assistant(Settings(data_dir=data_dir, embed_table_rows=False))
+    skipping = Assistant(Settings(data_dir=data_dir, table_row_vectors="none"))
     assert [r.status for r in skipping.ingest_paths([Path(changed)])] == ["replaced"]
     types = _chunk_types(skipping)
     vector_ids = set(skipping.store.collection.get(include=[])["ids"])
     assert len(types) == 49 and len(vector_ids) == 15
     assert all(types[i] != "table_row" for i in vector_ids)
+
+
+def test_row_vectors_from_labels_are_shared_across_years(tmp_path):
+    """Default: a row's vector is its labels' (「表三 …：自然人；…」), without the year and figures, so the
+    same row of two years' reports is one embedding; a figure the row states is still in its text."""
+    assistant = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert assistant.settings.table_row_vectors == "labels"
+    reports = [REPORTS / "平潭综合实验区管委会_2021.txt", REPORTS / "平潭综合实验区管委会_2022.txt"]
+    assert [r.status for r in assistant.ingest_paths(reports)] == ["added", "added"]
+    store = assistant.store
+    rows = [c for c in store.catalog.chunks() if c.chunk_type == "table_row"]
+    by_year: dict[int | None, dict[str, str]] = {}
+    for row in rows:
+        by_year.setdefault(row.year, {})[row.section] = row.chunk_id
+    first, second = by_year[2021], by_year[2022]
+    shared = sorted(set(first) & set(second))
+    assert len(rows) == 68 and len(shared) == 34
+    refused = next(s for s in shared if s.endswith("（三）不予公开 / 3.危及“三安全一稳定”"))
+    got = store.collection.get(ids=[first[refused], second[refused]], include=["embeddings", "documents"])
+    vectors = np.asarray(got["embeddings"], dtype=np.float32)
+    assert np.allclose(vectors[0], vectors[1])  # one vector for the row in both years
+    labels = "表三 三、本年度办理结果 / （三）不予公开 / 3.危及“三安全一稳定”：自然人；商业企业；科研机构；社会公益组织；法律服务机构；其他；总计"
+    expected = np.asarray(store.embedder.embed_documents([labels])[0], dtype=np.float32)
+    assert float(vectors[0] @ expected) > 0.999
+    years = sorted(d.split(" ")[0] for d in got["documents"])  # the text keeps the year
+    assert years == ["2021年", "2022年"]
+
+    dense = store.dense_search("不予公开 危及三安全一稳定 自然人", SearchFilter(years=[2022]), 5)
+    assert dense[0].chunk_id == second[refused]
