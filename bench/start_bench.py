@@ -6,8 +6,16 @@ vectors, and embedding N = 1000 takes half an hour on this machine. Then each of
 processes opens a `Store` on it and times the BM25 index until it answers one sparse search:
 
 - `jieba`: no stored tokens and no saved index: every chunk tokenized, then indexed (the old start);
-- `tokens`: tokens read from the catalog, then indexed (a worker after an ingest elsewhere);
+- `tokens`: tokens read from the catalog, then indexed (a worker with no saved index);
 - `saved`: the index loaded from the worker's data dir (a restart with no ingest in between).
+
+Then, in one more fresh process per code version, what a worker pays when the catalog changes under
+it (`pickup`): a second `Store` over the same catalog (another worker, or `gongkai ingest`) removes
+one report, then ingests it again (its tokens are in the token cache, as an ingest leaves them); the
+reader's next sparse search is timed each time, and sparse_search's latency over the corpus's
+questions before and after. With `--before-tree PATH` (the code before the incremental index, e.g.
+`git archive 45322a3 assistant ingest prompts data | tar -x -C PATH`) the same is measured with that code, which
+rebuilt the whole bm25s index from stored tokens.
 
 With `--data-dir` (an ingested data dir), also a whole first answer in a fresh process, cold and
 after `Assistant.warm_up`; with `--serve`, a real worker (`gongkai serve` on a copy of that data
@@ -15,6 +23,7 @@ dir): seconds from launch until it listens, the first /api/ask sent the moment i
 start's warm-up off and on, and one sent once /api/health says `"warm": true`.
 
     .venv/bin/python -m bench.start_bench --sizes 200
+    .venv/bin/python -m bench.start_bench --sizes 200 1000 --reuse --before-tree /tmp/before
     .venv/bin/python -m bench.start_bench --sizes --data-dir .gongkai --serve   # + a whole first answer
 """
 
@@ -32,7 +41,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.common import OUT, ROOT, corpus_names, corpus_paths
+from bench.common import OUT, ROOT, corpus_names, corpus_paths, question_file
 
 MODES = ("jieba", "tokens", "saved")
 
@@ -86,6 +95,52 @@ print(json.dumps({"imports_and_open_s": t1 - t0, "warm_up_s": warm_up_s, "first_
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 FIRST_QUESTION = "小岔乡政务公开领导小组的组长是谁？"
+
+
+PICKUP = """
+import json, resource, sys, time
+import numpy as np
+from assistant.retrieval import SearchFilter
+from assistant.sparse import chunk_tokens
+from assistant.store import Store
+from ingest.pipeline import PARSER_VERSION, parse_bytes
+data_dir, report, questions = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+reader = Store(data_dir)
+t0 = time.perf_counter()
+reader.sparse_search(questions[0], SearchFilter(), 10)
+start_s = time.perf_counter() - t0
+
+def latencies():
+    for q in questions[:5]:  # warm (and, for the new index, its column cache)
+        reader.sparse_search(q, SearchFilter(), 100)
+    out = []
+    for q in questions:
+        t = time.perf_counter()
+        reader.sparse_search(q, SearchFilter(), 100)
+        out.append((time.perf_counter() - t) * 1000)
+    return {"p50_ms": float(np.percentile(out, 50)), "p95_ms": float(np.percentile(out, 95))}
+
+def picked_up():
+    t = time.perf_counter()
+    reader.sparse_search(questions[0], SearchFilter(), 10)
+    return time.perf_counter() - t
+
+query_before = latencies()
+writer = Store(data_dir)  # elsewhere: its own catalog connection
+parsed = parse_bytes(open(report, "rb").read(), report.rsplit("/", 1)[-1])
+(doc,) = [d for d in writer.catalog.documents() if d.source == parsed.document.source]
+writer.catalog.delete_document(doc.doc_id)
+removed_s = picked_up()
+chunk_tokens(writer.catalog, parsed.chunks)  # what the ingest stores (cached already: no jieba)
+writer.catalog.replace_document(parsed.document, parsed.chunks, parsed.facts, parsed.checks,
+                                parsed.problems, (), PARSER_VERSION)
+added_s = picked_up()
+query_after = latencies()
+print(json.dumps({"start_s": start_s, "removed_s": removed_s, "added_s": added_s,
+                  "report_chunks": len(parsed.chunks), "query_before_change": query_before,
+                  "query_after_changes": query_after, "questions": len(questions),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
 
 
 def first_answer(data_dir: Path, saved: bool, warm: bool = False) -> dict:
@@ -235,6 +290,37 @@ def measure(folder: Path, mode: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def pickup(name: str, folder: Path, tree: Path = ROOT) -> dict:
+    """One fresh process running the code in `tree` over a copy of `folder` (no saved index): a
+    report removed and ingested again elsewhere, and the time the reader takes to follow each."""
+    questions = [
+        json.loads(line)["question"] for line in question_file(name).read_text(encoding="utf-8").splitlines()
+    ]
+    files = sorted(p for root in corpus_paths(name) for p in sorted(root.rglob("*")) if p.suffix == ".txt")
+    report = [p for p in files if "reports" in p.parts][-1]
+    with tempfile.TemporaryDirectory(prefix="pickup-") as tmp:
+        copy = Path(tmp) / "data"
+        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("bm25"))
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                PICKUP,
+                str(copy),
+                str(report),
+                json.dumps(questions[:200], ensure_ascii=False),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree)},
+            timeout=1800,
+        )
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[200], help="generated corpus sizes")
@@ -250,6 +336,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --data-dir: also time a real worker (gongkai serve) to its first answer",
     )
+    parser.add_argument("--reuse", action="store_true", help="keep a catalog written by an earlier run")
+    parser.add_argument(
+        "--before-tree",
+        type=Path,
+        default=None,
+        help="also time the pickup with the code in this folder (assistant/ and ingest/ of an older commit)",
+    )
+    parser.add_argument("--pickup-only", action="store_true", help="skip the three start paths")
     args = parser.parse_args(argv)
     if args.data_dir:
         firsts = {}
@@ -267,14 +361,47 @@ def main(argv: list[str] | None = None) -> int:
     rows = {}
     for name in corpus_names(args):
         folder = OUT / "start" / name
-        row = {"catalog": write_catalog(name, folder)}
-        for mode in MODES:  # jieba first: it leaves the saved index that `saved` loads
+        if args.reuse and (folder / "gongkai.sqlite").exists():
+            row: dict = {"catalog": "reused"}
+        else:
+            row = {"catalog": write_catalog(name, folder)}
+        for mode in () if args.pickup_only else MODES:  # jieba first: it leaves the index `saved` loads
             row[mode] = measure(folder, mode)
+        row["pickup"] = pickup(name, folder)
+        if args.before_tree:
+            row["pickup_before"] = pickup(name, folder, args.before_tree)
+        row["load"] = os.getloadavg()
         rows[name] = row
         print(name, json.dumps(row, ensure_ascii=False), flush=True)
     (OUT / "start_bench.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(format_table(rows))
+    if not args.pickup_only:
+        print(format_table(rows))
+    print(format_pickup(rows))
     return 0
+
+
+def format_pickup(rows: dict) -> str:
+    """A Markdown table: a reader following one removed and one added report, before and after."""
+    names = list(rows)
+    lines = ["| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for key, label in (("pickup_before", "before"), ("pickup", "after")):
+        if not all(key in rows[n] for n in names):
+            continue
+        runs = [rows[n][key] for n in names]
+        cells = {
+            f"report removed elsewhere, next search ({label})": [f"{r['removed_s']:.3f} s" for r in runs],
+            f"report added elsewhere, next search ({label})": [f"{r['added_s']:.3f} s" for r in runs],
+            f"sparse_search p50 / p95 ({label})": [
+                f"{r['query_after_changes']['p50_ms']:.2f} / {r['query_after_changes']['p95_ms']:.2f} ms"
+                for r in runs
+            ],
+            f"RSS at the end ({label})": [f"{r['rss_mb']:.0f} MB" for r in runs],
+        }
+        lines.extend(f"| {k} | " + " | ".join(v) + " |" for k, v in cells.items())
+    lines.append(
+        "| load average (1 min) after | " + " | ".join(f"{rows[n]['load'][0]:.1f}" for n in names) + " |"
+    )
+    return "\n".join(lines)
 
 
 def format_table(rows: dict) -> str:
