@@ -3,6 +3,7 @@
 Over a copy of the bundled corpus's data dir: a restarted worker loads the saved index and
 tokenizes nothing; an ingest by another process is picked up from the tokens that process
 stored, so only its own chunks were ever tokenized; every path ranks exactly as a fresh build.
+(That the pick-up is no full build, and scores equal bm25s's: tests/test_bm25_index.py.)
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def test_an_ingest_elsewhere_is_picked_up_from_stored_tokens(copied_data_dir, tm
 
     tokenized.clear()
     assert reader.catalog.generation() > before
-    picked_up = _ranking(reader)  # the reader notices the new generation and rebuilds
+    picked_up = _ranking(reader)  # the reader notices the new generation and applies the change
     assert tokenized == []
     shutil.rmtree(copied_data_dir / "bm25")
     sparse.tokenizer_fingerprint.cache_clear()
