@@ -26,6 +26,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -173,6 +174,7 @@ class Bm25Index:
         self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_state = 0
         self._cached = 0
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def build(cls, chunks: list[Chunk], tokens: list[list[str]]) -> Bm25Index:
@@ -183,6 +185,23 @@ class Bm25Index:
 
     def __len__(self) -> int:
         return len(self.row_of)
+
+    def copy(self) -> Bm25Index:
+        """An index that changes apart from this one: its arrays, lists and dicts copied, the
+        segments (never changed once made) shared, no cached columns."""
+        other = Bm25Index()
+        other.vocab = dict(self.vocab)
+        other.df = self.df.copy()
+        other.segments = list(self.segments)
+        other.lengths = self.lengths
+        other.alive = self.alive.copy()
+        other.chunk_ids = list(self.chunk_ids)
+        other.doc_ids = list(self.doc_ids)
+        other.row_of = dict(self.row_of)
+        other.docs = dict(self.docs)
+        other._doc_rows = Counter(self._doc_rows)
+        other.live_length = self.live_length
+        return other
 
     # ------------------------------------------------------------------ changes
 
@@ -313,14 +332,15 @@ class Bm25Index:
         """The rows holding a token and its score in each, as bm25s stores them: computed at the
         first question that names the token since the index last changed, then kept (a bounded
         cache, emptied by any change)."""
-        if self._cache_state != self._changes:
-            self._cache.clear()
-            self._cached = 0
-            self._cache_state = self._changes
-        cached = self._cache.get(token_id)
-        if cached is not None:
-            self._cache.move_to_end(token_id)
-            return cached
+        with self._cache_lock:  # questions on several threads
+            if self._cache_state != self._changes:
+                self._cache.clear()
+                self._cached = 0
+                self._cache_state = self._changes
+            cached = self._cache.get(token_id)
+            if cached is not None:
+                self._cache.move_to_end(token_id)
+                return cached
         live = len(self.row_of)
         df = int(self.df[token_id])
         idf = np.float32(math.log(1 + (live - df + 0.5) / (df + 0.5)))
@@ -329,10 +349,12 @@ class Bm25Index:
         rows = np.concatenate([r for r, _ in parts])
         tf = np.concatenate([f for _, f in parts]).astype(_WORK_DTYPE)
         column = rows, (idf * (tf / (norm[rows] + tf))).astype(np.float32)
-        self._cache[token_id] = column
-        self._cached += len(rows)
-        while self._cached > self.CACHE_ENTRIES and len(self._cache) > 1:
-            self._cached -= len(self._cache.popitem(last=False)[1][0])
+        with self._cache_lock:
+            if self._cache_state == self._changes and token_id not in self._cache:
+                self._cache[token_id] = column
+                self._cached += len(rows)
+                while self._cached > self.CACHE_ENTRIES and len(self._cache) > 1:
+                    self._cached -= len(self._cache.popitem(last=False)[1][0])
         return column
 
     def _norms(self) -> np.ndarray:

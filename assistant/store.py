@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import copy
 import hashlib
 import itertools
 import logging
@@ -580,21 +581,21 @@ class Store:
             return _Bm25(index, chunks)
         docs = {d.doc_id: document_key(d) for d in self.catalog.documents()}
         ids = self.catalog.chunk_ids()
-        index = view.index
-        removed = index.remove(index.stale(ids, docs))
-        missing = sorted(ids - index.row_of.keys())
+        stale = view.index.stale(ids, docs)
+        missing = sorted((ids - view.index.row_of.keys()) | (stale & ids))  # new, or metadata changed
         added: list[Chunk] = []
         for start in range(0, len(missing), 500):
             added.extend(self.catalog.chunks_by_id(missing[start : start + 500]).values())
-        if not removed.size and not added:
-            return view if len(index) else None
+        if not stale and not added:
+            return view
+        # A copy (its arrays and dicts, not the segments): a question already holding `view`
+        # finishes over the index as it was.
+        index = view.index.copy()
+        removed = index.remove(stale)
         index.add(added, chunk_tokens(self.catalog, added))
         renumber = index.compact() if index.wants_compaction() else None
         save_index(self.data_dir, index, generation)
-        if not len(index):
-            return None
-        view.update(removed, added, renumber)
-        return view
+        return view.updated(index, removed, added, renumber) if len(index) else None
 
     def _apply_changes(
         self, index: Bm25Index, ids: set[str], docs: dict[str, list[Any]], chunks: list[Chunk]
@@ -637,10 +638,19 @@ class _Bm25:
             self.codes[name] = codes
             self.columns[name] = np.fromiter((codes[v] for v in values), dtype=np.int32, count=len(values))
 
-    def update(self, removed: np.ndarray, added: list[Chunk], renumber: np.ndarray | None) -> None:
-        """Follow the index: rows `removed` leave, the rows that stay take their numbers after a
-        compaction (`renumber`), `added` chunks go in at their catalog places. Costs copies of the
-        arrays, no Python loop over the chunks that stay."""
+    def updated(
+        self, index: Bm25Index, removed: np.ndarray, added: list[Chunk], renumber: np.ndarray | None
+    ) -> _Bm25:
+        """This view over `index`, the changed copy of its own: rows `removed` leave, the rows that
+        stay take their numbers after a compaction (`renumber`), `added` chunks go in at their
+        catalog places. Costs copies of the arrays, no Python loop over the chunks that stay."""
+        new = copy.copy(self)
+        new.index, new.vocab = index, index.vocab
+        new.codes = {name: dict(codes) for name, codes in self.codes.items()}
+        new._apply(removed, added, renumber)
+        return new
+
+    def _apply(self, removed: np.ndarray, added: list[Chunk], renumber: np.ndarray | None) -> None:
         keep = ~np.isin(self.order, removed)
         kept = list(itertools.compress(self.chunks, keep.tolist()))
         added = sorted(added, key=_catalog_order)
@@ -656,11 +666,10 @@ class _Bm25:
         order = self.order[keep] if renumber is None else renumber[self.order[keep]]
         rows = [self.index.row_of[c.chunk_id] for c in added]  # numbered as the index is now
         self.order = np.insert(order, places, np.asarray(rows, dtype=np.int64))
+        columns, self.columns = self.columns, {}
         for name, codes in self.codes.items():
             values = [codes.setdefault(getattr(c, name), len(codes)) for c in added]
-            self.columns[name] = np.insert(
-                self.columns[name][keep], places, np.asarray(values, dtype=np.int32)
-            )
+            self.columns[name] = np.insert(columns[name][keep], places, np.asarray(values, dtype=np.int32))
 
     def document_frequency(self, term: str) -> int:
         """How many chunks hold the term as a token; for a term that is no token (a phrase), the

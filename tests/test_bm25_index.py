@@ -135,7 +135,9 @@ def test_an_ingest_and_a_removal_elsewhere_are_applied_without_a_full_build(
     if compact:  # every change also drops the masked rows and merges the segments
         monkeypatch.setattr(Bm25Index, "MAX_SEGMENTS", 0)
     reader = Store(data_dir)
-    reader.sparse_search(QUERIES[0], SearchFilter(), 10)
+    held, held_chunks = reader._bm25_index()  # as a question on another thread holds them
+    assert held is not None
+    held_scores = held.get_scores(list(tokenize(QUERIES[3])))
     assert len(builds) == 1
     writer = Store(data_dir)  # another worker, or `gongkai ingest`, over the same catalog
 
@@ -155,6 +157,8 @@ def test_an_ingest_and_a_removal_elsewhere_are_applied_without_a_full_build(
     _assert_scores_as_bm25s(reader)
     index = reader._bm25.index  # type: ignore[union-attr]
     assert len(index.segments) == (1 if compact else 2)
+    assert np.array_equal(held.get_scores(list(tokenize(QUERIES[3]))), held_scores)  # unchanged
+    assert len(held_scores) == len(held_chunks) == len(reader._bm25_chunks) - len(parsed[ADDED].chunks)
 
     writer.catalog.delete_document(parsed[REMOVED].document.doc_id)
     gone = {c.chunk_id for c in parsed[REMOVED].chunks}
@@ -162,6 +166,7 @@ def test_an_ingest_and_a_removal_elsewhere_are_applied_without_a_full_build(
     assert hits and not gone & {h.chunk_id for h in hits} and not gone & reader._live_ids()
     _assert_scores_as_bm25s(reader)
     assert len(builds) == 1 and tokenized == []
+    index = reader._bm25.index  # type: ignore[union-attr]  # a changed copy: see `held`
     dead = len(index.chunk_ids) - len(index)
     assert dead == (0 if compact else len(parsed[REMOVED].chunks))
 
