@@ -475,6 +475,19 @@ def _agencies(rng: random.Random, n_reports: int) -> list[Agency]:
         area = area_codes.setdefault(place, f"0{rng.randint(310, 999)}")
         agencies.append(Agency(name, kind, self_name, short, area, list(range(start, start + run)), scale))
         left -= run
+    # Past about 10 000 reports the 3 600 names run out: agencies report one more year each, in
+    # turn, until the count is reached (smaller N never get here, so their files do not change).
+    while left > 0 and any(len(a.years) < len(YEARS) for a in agencies):
+        for agency in agencies:
+            if left <= 0:
+                break
+            if agency.years[-1] < YEARS[-1]:
+                agency.years.append(agency.years[-1] + 1)
+            elif agency.years[0] > YEARS[0]:
+                agency.years.insert(0, agency.years[0] - 1)
+            else:
+                continue
+            left -= 1
     if left > 0:
         raise ValueError(f"not enough distinct agencies for {n_reports} reports")
     return agencies
