@@ -111,18 +111,22 @@ def worker(data: Path, questions_path: Path, per_path: int, embedder_kind: str =
     assistant = Assistant(settings, store=store)
     assistant.store.embedder.embed_query("预热")
     model_s = time.perf_counter() - started
+    rss_steps = {"model": rss_mb()}
     started = time.perf_counter()
     _, chunks = assistant.store._bm25_index()
     bm25_s = time.perf_counter() - started
+    rss_steps["bm25_and_chunks"] = rss_mb()
     started = time.perf_counter()
     assistant.store.collection.count()
     chroma_open_s = time.perf_counter() - started
+    rss_steps["chroma_open"] = rss_mb()
     started = time.perf_counter()
-    assistant.store.quantity_index()  # the table labels' glosses, embedded at their first use (as warm_up does)
+    assistant.store.quantity_index()  # the table labels' glosses, embedded at first use (as warm_up does)
     quantity_index_s = time.perf_counter() - started
     started = time.perf_counter()
     offline_answer(assistant.context(), WARM_UP[0], [])
     first_s = time.perf_counter() - started
+    rss_steps["first_question"] = rss_mb()
     for question in WARM_UP[1:]:
         offline_answer(assistant.context(), question, [])
     rss_warm = rss_mb()
@@ -225,6 +229,7 @@ def worker(data: Path, questions_path: Path, per_path: int, embedder_kind: str =
         },
         "memory": {
             "rss_start_mb": round(rss_start, 1),
+            "rss_after_mb": {k: round(v, 1) for k, v in rss_steps.items()},
             "rss_warm_mb": round(rss_warm, 1),
             "rss_end_mb": round(rss_mb(), 1),
             "peak_rss_mb": round(peak_rss_mb(), 1),
