@@ -2,7 +2,8 @@
 
 A retrieved passage answers the question offline when one signal is strong enough (see
 :class:`assistant.types.Signals`): it holds the question's content words (coverage), it stands out
-from the other passages by meaning (dense_gap, cross-lingual), or the question is close to a
+from the other passages by meaning (dense_gap, cross-lingual) while still holding some of the
+question's words (gap_coverage, calibrated too: 0 lets meaning alone answer), or the question is close to a
 common wording attached to it (wording). Each search scope (the rules, everything, a named
 agency's reports) has three gates: one for passages that hold the question's rarest content word
 (or whose wording does), one, stricter, for passages that do not, and one for passages that state
@@ -38,12 +39,14 @@ class Gate:
     dense_gap: float = 1.0  # 1.0 = never by this signal alone
     wording: float = 1.01
     counted_coverage: float = 1.01  # coverage enough when the passage states the asked count
+    gap_coverage: float = 0.0  # the coverage a passage admitted by its dense_gap must still have
     measured: dict = field(default_factory=dict)
 
     def admits(self, s: Signals) -> bool:
         if s.counted and s.coverage >= self.counted_coverage:
             return True
-        return s.coverage >= self.coverage or s.dense_gap >= self.dense_gap or s.wording >= self.wording
+        by_gap = s.dense_gap >= self.dense_gap and s.coverage >= self.gap_coverage
+        return s.coverage >= self.coverage or by_gap or s.wording >= self.wording
 
 
 TIERS = ("held", "missing", "unstated")
@@ -106,6 +109,7 @@ _GRID = {
     "dense_gap": np.round(np.arange(0.0, 0.1501, 0.0025), 4),
     "wording": np.round(np.arange(0.85, 1.1001, 0.0025), 4),
     "counted_coverage": np.round(np.append(np.arange(0.30, 1.0001, 0.05), 1.01), 3),
+    "gap_coverage": np.round(np.arange(0.0, 0.5001, 0.05), 3),
 }
 
 
@@ -123,25 +127,26 @@ def calibrate_gate(observations: list[Observation]) -> Gate:
     right = np.array([o.right for o in observations]) & answerable
     words = _GRID["wording"]
     by_word = word[None, :] >= words[:, None]
-    best: tuple[float, float, float, float, float] | None = None
+    best: tuple[float, ...] | None = None
     for k in _GRID["counted_coverage"]:
         by_count = counted & (cov >= k)
         for c in _GRID["coverage"]:
             for g in _GRID["dense_gap"]:
-                admitted = (by_count | (cov >= c) | (gap >= g))[None, :] | by_word
-                leaks = np.any(admitted & ~answerable[None, :], axis=1)
-                gain = (admitted & right).sum(axis=1) - 0.5 * (admitted & answerable & ~right).sum(axis=1)
-                gain = np.where(leaks, -np.inf, gain)
-                i = len(gain) - 1 - int(np.argmax(gain[::-1]))  # highest wording threshold among the best
-                if not np.isfinite(gain[i]):
-                    continue
-                key = (float(gain[i]), float(k), float(c), float(g), float(words[i]))
-                if best is None or key > best:
-                    best = key
+                for f in _GRID["gap_coverage"]:
+                    admitted = (by_count | (cov >= c) | ((gap >= g) & (cov >= f)))[None, :] | by_word
+                    leaks = np.any(admitted & ~answerable[None, :], axis=1)
+                    gain = (admitted & right).sum(axis=1) - 0.5 * (admitted & answerable & ~right).sum(axis=1)
+                    gain = np.where(leaks, -np.inf, gain)
+                    i = len(gain) - 1 - int(np.argmax(gain[::-1]))  # highest wording threshold among the best
+                    if not np.isfinite(gain[i]):
+                        continue
+                    key = (float(gain[i]), float(k), float(c), float(g), float(f), float(words[i]))
+                    if best is None or key > best:
+                        best = key
     if best is None:
         return Gate(coverage=1.01, dense_gap=1.0, wording=1.01, measured={"note": "nothing admissible"})
-    _, k, c, g, w = best
-    gate = Gate(coverage=c, dense_gap=g, wording=w, counted_coverage=k)
+    _, k, c, g, f, w = best
+    gate = Gate(coverage=c, dense_gap=g, wording=w, counted_coverage=k, gap_coverage=f)
     admitted = np.array([gate.admits(o.signals) for o in observations])
     measured = {
         "searches": len(observations),
@@ -151,7 +156,7 @@ def calibrate_gate(observations: list[Observation]) -> Gate:
         "refused_not_found": int((~admitted & ~answerable).sum()),
         "answered_not_found": int((admitted & ~answerable).sum()),
     }
-    return Gate(coverage=c, dense_gap=g, wording=w, counted_coverage=k, measured=measured)
+    return Gate(coverage=c, dense_gap=g, wording=w, counted_coverage=k, gap_coverage=f, measured=measured)
 
 
 def calibrate(observations: list[Observation], note: str = "") -> Thresholds:

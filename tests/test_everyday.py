@@ -165,6 +165,22 @@ def test_calibration_refuses_every_not_found_question_then_answers_the_most():
     assert 0.6 < gate.coverage <= 0.9 and 0.03 < gate.dense_gap <= 0.06 and 0.93 < gate.wording <= 0.97
 
 
+def test_a_passage_standing_out_by_meaning_alone_must_still_share_words():
+    # Off-topic questions whose best passage stands out by meaning but shares none of their words
+    # (「常住人口有多少」 → the report's contact paragraph) sit above the answerable ones' dense_gap:
+    # a gap threshold alone would refuse both answers; with the calibrated floor on coverage both
+    # are answered and the off-topic one refused.
+    observations = [
+        _obs(0.45, 0.073, 0.0, True),
+        _obs(0.51, 0.064, 0.0, True),
+        _obs(0.00, 0.080, 0.0, False),
+    ]
+    gate = calibrate_gate(observations)
+    assert gate.measured["answered_right"] == 2 and gate.measured["answered_not_found"] == 0
+    assert 0.0 < gate.gap_coverage <= 0.45 and gate.dense_gap <= 0.064
+    assert not gate.admits(Signals(coverage=0.0, dense_gap=0.2))
+
+
 def test_a_wrong_answer_costs_more_than_a_refusal():
     # Admitting the second would answer it wrongly: the gate stops below it.
     gate = calibrate_gate([_obs(0.9, 0.0, 0.0, True), _obs(0.5, 0.0, 0.0, True, right=False)])
