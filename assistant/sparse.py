@@ -257,6 +257,20 @@ class Bm25Index:
             gone |= {c for c, row in self.row_of.items() if self.doc_ids[row] in changed}
         return gone
 
+    def update(
+        self, stale: set[str], added: list[Chunk], tokens: list[list[str]]
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Take a change in the catalog: mask the `stale` chunks, index the `added` ones, compact
+        when it is due. The removed rows, and the new row of each old row when it compacted."""
+        removed = self.remove(stale)
+        self.add(added, tokens)
+        return removed, self.compact() if self.wants_compaction() else None
+
+    def to_add(self, live_ids: set[str], stale: set[str]) -> set[str]:
+        """Of the catalog's chunk ids, those `update` must index: new to the index, or `stale` and
+        still live (their document's metadata changed)."""
+        return (live_ids - self.row_of.keys()) | (stale & live_ids)
+
     def wants_compaction(self) -> bool:
         dead = len(self.chunk_ids) - len(self.row_of)
         return len(self.segments) > self.MAX_SEGMENTS or dead > self.MAX_DEAD_SHARE * len(self.chunk_ids)

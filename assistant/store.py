@@ -583,14 +583,20 @@ class Store:
             if index is None:
                 index = Bm25Index.build(chunks, chunk_tokens(self.catalog, chunks))
                 save_index(self.data_dir, index, generation)
-            elif self._apply_changes(index, {c.chunk_id for c in chunks}, _document_keys(chunks), chunks):
+                return _Bm25(index, chunks)
+            ids = {c.chunk_id for c in chunks}
+            stale = index.stale(ids, {c.doc_id: document_key(c) for c in chunks})
+            wanted = index.to_add(ids, stale)
+            added = [c for c in chunks if c.chunk_id in wanted]
+            removed, _ = index.update(stale, added, chunk_tokens(self.catalog, added))
+            if removed.size or added:
                 save_index(self.data_dir, index, generation)
             return _Bm25(index, chunks)
         docs = {d.doc_id: document_key(d) for d in self.catalog.documents()}
         ids = self.catalog.chunk_ids()
         stale = view.index.stale(ids, docs)
-        missing = sorted((ids - view.index.row_of.keys()) | (stale & ids))  # new, or metadata changed
-        added: list[Chunk] = []
+        missing = sorted(view.index.to_add(ids, stale))
+        added = []
         for start in range(0, len(missing), 500):
             added.extend(self.catalog.chunks_by_id(missing[start : start + 500]).values())
         if not stale and not added:
@@ -598,26 +604,9 @@ class Store:
         # A copy (its arrays and dicts, not the segments): a question already holding `view`
         # finishes over the index as it was.
         index = view.index.copy()
-        removed = index.remove(stale)
-        index.add(added, chunk_tokens(self.catalog, added))
-        renumber = index.compact() if index.wants_compaction() else None
+        removed, renumber = index.update(stale, added, chunk_tokens(self.catalog, added))
         save_index(self.data_dir, index, generation)
         return view.updated(index, removed, added, renumber) if len(index) else None
-
-    def _apply_changes(
-        self, index: Bm25Index, ids: set[str], docs: dict[str, list[Any]], chunks: list[Chunk]
-    ) -> bool:
-        """Bring a loaded index to the catalog's `chunks`; whether anything changed."""
-        removed = index.remove(index.stale(ids, docs))
-        added = [c for c in chunks if c.chunk_id not in index.row_of]
-        index.add(added, chunk_tokens(self.catalog, added))
-        if index.wants_compaction():
-            index.compact()
-        return bool(removed.size or added)
-
-
-def _document_keys(chunks: list[Chunk]) -> dict[str, list[Any]]:
-    return {c.doc_id: document_key(c) for c in chunks}
 
 
 def _catalog_order(chunk: Chunk) -> tuple[str, int]:
