@@ -16,6 +16,7 @@ right evidence. They live in data/answerability.json with how they were found.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -128,21 +129,21 @@ def calibrate_gate(observations: list[Observation]) -> Gate:
     words = _GRID["wording"]
     by_word = word[None, :] >= words[:, None]
     best: tuple[float, ...] | None = None
-    for k in _GRID["counted_coverage"]:
+    grid = itertools.product(
+        _GRID["counted_coverage"], _GRID["coverage"], _GRID["dense_gap"], _GRID["gap_coverage"]
+    )
+    for k, c, g, f in grid:
         by_count = counted & (cov >= k)
-        for c in _GRID["coverage"]:
-            for g in _GRID["dense_gap"]:
-                for f in _GRID["gap_coverage"]:
-                    admitted = (by_count | (cov >= c) | ((gap >= g) & (cov >= f)))[None, :] | by_word
-                    leaks = np.any(admitted & ~answerable[None, :], axis=1)
-                    gain = (admitted & right).sum(axis=1) - 0.5 * (admitted & answerable & ~right).sum(axis=1)
-                    gain = np.where(leaks, -np.inf, gain)
-                    i = len(gain) - 1 - int(np.argmax(gain[::-1]))  # highest wording threshold among the best
-                    if not np.isfinite(gain[i]):
-                        continue
-                    key = (float(gain[i]), float(k), float(c), float(g), float(f), float(words[i]))
-                    if best is None or key > best:
-                        best = key
+        admitted = (by_count | (cov >= c) | ((gap >= g) & (cov >= f)))[None, :] | by_word
+        leaks = np.any(admitted & ~answerable[None, :], axis=1)
+        gain = (admitted & right).sum(axis=1) - 0.5 * (admitted & answerable & ~right).sum(axis=1)
+        gain = np.where(leaks, -np.inf, gain)
+        i = len(gain) - 1 - int(np.argmax(gain[::-1]))  # highest wording threshold among the best
+        if not np.isfinite(gain[i]):
+            continue
+        key = (float(gain[i]), float(k), float(c), float(g), float(f), float(words[i]))
+        if best is None or key > best:
+            best = key
     if best is None:
         return Gate(coverage=1.01, dense_gap=1.0, wording=1.01, measured={"note": "nothing admissible"})
     _, k, c, g, f, w = best
