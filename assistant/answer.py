@@ -16,6 +16,7 @@ from assistant import glossary
 from assistant.answerability import Thresholds, load_thresholds
 from assistant.facts import Figure, column_parts, figure, figure_quote
 from assistant.lexicon import Quantity, find_column
+from assistant.named_rules import RuleMarks, named_rules, rule_marks
 from assistant.plainwords import plain_english, plain_sentence
 from assistant.query import (
     Slots,
@@ -576,6 +577,29 @@ def _ranked(
     return candidates, signals
 
 
+def _named_first(candidates: list[Candidate], named: list[str]) -> list[Candidate]:
+    """The passages of the regulations the question names first, each group in its own order.
+
+    Whether the rules answer at all is still decided on the search's best passage (its signals):
+    naming 「江苏规范」 or 「2021年的格式」 chooses among passages, it is no evidence of its own."""
+    if not named:
+        return candidates
+    return sorted(candidates, key=lambda c: c.chunk.source not in named)
+
+
+_MARKS: dict[str, RuleMarks] = {}  # by doc_id, a hash of the document's content
+
+
+def _rule_marks(store: Store) -> list[RuleMarks]:
+    """The held regulations' marks (see named_rules), computed once per document."""
+    rules = [d for d in store.documents() if d.kind != "report"]
+    for doc in rules:
+        if doc.doc_id not in _MARKS:
+            chunks = sorted(store.catalog.chunks([doc.doc_id]), key=lambda c: c.ordinal)
+            _MARKS[doc.doc_id] = rule_marks(doc.source, doc.title, chunks[0].text if chunks else "")
+    return [_MARKS[d.doc_id] for d in rules]
+
+
 def _wording_match(terms: list[str], weights: dict[str, float], hit: tuple[float, Wording] | None) -> float:
     """IDF-weighted share of the question's words that the closest wording holds: tells apart
     wordings the embedder finds alike (「哪些信息应当公开」 / 「哪些信息不予公开」)."""
@@ -598,8 +622,10 @@ def _retrieval_answer(
     weights = ctx.store.term_weights(terms)
     chosen: tuple[Answer, list[Citation]] | None = None
     fallback: list[Candidate] = []
+    named = [] if slots.agencies else named_rules(question, _rule_marks(ctx.store))
     for flt in _search_filters(slots, question):
         candidates, signals = _ranked(ctx.store, question, flt, ctx.top_k, terms, weights, extra)
+        candidates = _named_first(candidates, named)
         fallback = fallback or candidates
         if not candidates:
             continue

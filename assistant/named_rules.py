@@ -1,0 +1,94 @@
+"""Which of the held regulations a question names: 「江苏那个答复规范说…」, 「按2021年的年报格式通知…」,
+「条例怎么规定的」, 「according to the Jiangsu reply norms…」.
+
+Each regulation's marks come from its own title and opening passage, never from a list of known
+documents: the places in its title (江苏省 → 江苏, jiangsu), the years of the dates in its title and
+opening (a notice's signing date, a regulation's revision date) and the kind of instrument its title
+ends in (条例, 格式, 规范, 通知 …). A question names the regulations that hold every mark of these
+three kinds the question uses, when it uses at least one and they do not take in every regulation:
+「2021年的年报格式」 names the notice that holds both 2021 and 格式; 「2019年版格式」, held by no single
+notice, names nothing and the search stays over all the regulations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from assistant import glossary
+from assistant.query import _roman_names
+
+_PLACE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|自治区|市)")
+_NOT_PLACES = {"城市", "省市", "县市"}
+_DATE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月|〔((?:19|20)\d{2})〕|((?:19|20)\d{2})\s*年")
+_QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_INNER_NAME = re.compile(r"《([^》]{2,60})》")
+_TITLE_TAIL = re.compile(r"(?:（[^）]*）|\([^)]*\)|的?函|》|\s)+$")
+_LATIN = re.compile(r"[A-Za-z]{3}")
+
+
+@dataclass(frozen=True)
+class RuleMarks:
+    """One held regulation's marks: where it applies, its years, and the kind of instrument it is."""
+
+    source: str
+    places: frozenset[str]
+    years: frozenset[int]
+    kinds: frozenset[str]
+
+
+def _places(text: str) -> list[re.Match[str]]:
+    return [
+        m
+        for m in _PLACE.finditer(text)
+        if m.group(0) not in _NOT_PLACES and not m.group(1).startswith(("中华", "人民"))
+    ]
+
+
+def rule_marks(source: str, title: str, opening: str) -> RuleMarks:
+    """The marks of one regulation, from its title and the text of its first passage."""
+    names = [title, *_INNER_NAME.findall(title)]
+    places: set[str] = set()
+    for name in names:
+        for m in _places(name):
+            places |= {m.group(1), m.group(0), *_roman_names((m.group(1),))}
+    years = {int(next(g for g in m.groups() if g)) for m in _DATE_YEAR.finditer(f"{title}\n{opening[:600]}")}
+    kinds = set()
+    for name in names:
+        tail = _TITLE_TAIL.sub("", name.strip())
+        if len(tail) >= 2:
+            kinds.add(tail[-2:])
+    return RuleMarks(source=source, places=frozenset(places), years=frozenset(years), kinds=frozenset(kinds))
+
+
+def named_rules(question: str, rules: list[RuleMarks]) -> list[str]:
+    """The sources of the regulations the question names (see the module text), or [] for none."""
+    if len(rules) < 2:
+        return []
+    text = f"{question} {' '.join(glossary.chinese_terms(question))}" if _LATIN.search(question) else question
+    words = set(_words(text))
+    lowered = text.lower()
+    every_place = set().union(*(r.places for r in rules))
+    every_kind = set().union(*(r.kinds for r in rules))
+    places = {p for p in every_place if (p in text if not p.isascii() else re.search(rf"\b{p}\b", lowered))}
+    if any(m.group(0) not in every_place for m in _places(question)):
+        return []  # 「福建省…办法」: a place no held regulation is for
+    kinds = every_kind & words
+    years = {int(y) for y in _QUESTION_YEAR.findall(text)}
+    if not places and not kinds:  # a year alone is a report's year more often than a regulation's
+        return []
+    held = [
+        r.source for r in rules if (not places or places & r.places) and kinds <= r.kinds and years <= r.years
+    ]
+    return held if 0 < len(held) < len(rules) else []
+
+
+@cache
+def _words(text: str) -> tuple[str, ...]:
+    import jieba
+
+    return tuple(jieba.lcut(text))
+
+
+__all__ = ["RuleMarks", "named_rules", "rule_marks"]

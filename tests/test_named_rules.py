@@ -1,0 +1,72 @@
+"""Which held regulation a question names, from the regulations' own titles and openings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.named_rules import RuleMarks, named_rules, rule_marks
+from ingest.pipeline import parse_file
+
+REGULATIONS = Path(__file__).resolve().parent.parent / "data" / "corpus" / "regulations"
+NOTICE_2019 = "gov_info_annual_report_format_notice_2019_trial_guobangongkaibanhan_2019_60.txt"
+NOTICE_2021 = "gov_info_annual_report_format_notice_2021_guobangongkaibanhan_2021_30.txt"
+REGULATION = "gov_info_disclosure_regulation_2019.txt"
+JIANGSU = "jiangsu_gov_info_application_handling_reply_norms_2020.txt"
+
+
+@pytest.fixture(scope="module")
+def rules() -> list[RuleMarks]:
+    out = []
+    for path in sorted(REGULATIONS.glob("*.txt")):
+        parsed = parse_file(path)
+        out.append(rule_marks(parsed.document.source, parsed.document.title, parsed.chunks[0].text))
+    return out
+
+
+def test_marks_come_from_title_and_opening(rules):
+    by_source = {r.source: r for r in rules}
+    assert by_source[JIANGSU].places >= {"江苏", "江苏省", "jiangsu"}
+    assert by_source[JIANGSU].kinds == {"规范"} and by_source[JIANGSU].years == {2020}  # the letter's date
+    assert by_source[NOTICE_2021].kinds == {"格式", "通知"} and by_source[NOTICE_2021].years == {2021}
+    assert by_source[NOTICE_2019].kinds == {"通知"} and by_source[NOTICE_2019].years == {2019}
+    assert by_source[REGULATION].kinds == {"条例"} and by_source[REGULATION].years == {2007, 2019}
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("江苏省的答复规范对申请人补正有什么要求？", [JIANGSU]),
+        ("What do the Jiangsu norms say about supplementing an application?", [JIANGSU]),
+        ("照2021版年报格式，表四怎么填？", [NOTICE_2021]),
+        ("2021年的年报通知说什么时候报送？", [NOTICE_2021]),
+        ("年报通知里说什么时候报送？", [NOTICE_2019, NOTICE_2021]),
+        ("信息公开条例第九条讲的是什么", [REGULATION]),
+    ],
+)
+def test_a_question_names_the_regulations_that_hold_all_its_marks(rules, question, named):
+    assert sorted(named_rules(question, rules)) == sorted(named)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "2019年版年报格式里表三怎么填？",  # no single notice holds both 2019 and 格式
+        "福建省政府信息公开规范对补正有什么要求？",  # a place no held regulation is for
+        "规范性文件要不要主动公开？",  # 规范性文件 is no 规范
+        "2021年全国收到多少政府信息公开申请？",  # a year alone names a report year more often
+        "申请政府信息公开要交钱吗？",
+    ],
+)
+def test_questions_naming_no_single_held_regulation_name_none(rules, question):
+    assert named_rules(question, rules) == []
+
+
+def test_the_named_notice_answers_over_an_older_one_of_the_same_words(corpus_assistant):
+    # Both notices hold the same sentence on the reporting dates; naming 2021 cites the 2021 one.
+    answer = corpus_assistant.ask("按照2021年的年报格式通知，地市级政府汇总的年度报告几月几日前提交？", [])
+    assert answer.status == "answered"
+    assert "3月10日" in answer.answer
+    assert answer.citations[0].source == NOTICE_2021
+    assert answer.citations[0].section == "二、报告方式及时间"
