@@ -181,6 +181,7 @@ def offline_answer(
     agencies = _agency_table(store, reports)
     latest = max((d.year for d in reports if d.year), default=None)
     slots = with_history(question, history, agencies, latest)
+    _rule_years_apart(store, question, slots)
     if slots.quantity is None and (slots.agencies or slots.years) and asks_for_count(question):
         _quantity_by_meaning(store, question, slots)
     if agency and not slots.agencies:
@@ -598,6 +599,17 @@ def _rule_marks(store: Store) -> list[RuleMarks]:
             chunks = sorted(store.catalog.chunks([doc.doc_id]), key=lambda c: c.ordinal)
             _MARKS[doc.doc_id] = rule_marks(doc.source, doc.title, chunks[0].text if chunks else "")
     return [_MARKS[d.doc_id] for d in rules]
+
+
+def _rule_years_apart(store: Store, question: str, slots: Slots) -> None:
+    """「2021年版格式里…」 names a regulation, not the reports of 2021: without an agency, a year that
+    marks a regulation the question names leaves the slots."""
+    if slots.agencies or not slots.years:
+        return
+    rules = _rule_marks(store)
+    named = named_rules(question, rules)
+    marks = {year for r in rules if r.source in named for year in r.years}
+    slots.years = [y for y in slots.years if y not in marks]
 
 
 def _wording_match(terms: list[str], weights: dict[str, float], hit: tuple[float, Wording] | None) -> float:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from assistant import glossary
 from assistant.query import _roman_names
@@ -84,7 +83,6 @@ def named_rules(question: str, rules: list[RuleMarks]) -> list[str]:
     return held if 0 < len(held) < len(rules) else []
 
 
-@cache
 def _words(text: str) -> tuple[str, ...]:
     import jieba
 

@@ -70,3 +70,12 @@ def test_the_named_notice_answers_over_an_older_one_of_the_same_words(corpus_ass
     assert "3月10日" in answer.answer
     assert answer.citations[0].source == NOTICE_2021
     assert answer.citations[0].section == "二、报告方式及时间"
+
+
+def test_a_year_that_marks_a_named_regulation_is_no_report_year(corpus_assistant):
+    # 「2021年版…格式」 with a count word would otherwise sum table 4 over every 2021 report.
+    answer = corpus_assistant.ask("照2021年版的年报格式，行政复议案件的数量怎么统计？", [])
+    assert answer.status == "answered"
+    assert answer.citations[0].source == NOTICE_2021
+    assert answer.citations[0].section == "一、报告内容"
+    assert "原行为主体" in answer.answer
