@@ -19,6 +19,7 @@ from assistant.lexicon import Quantity, find_column
 from assistant.named_rules import RuleMarks, named_rules, rule_marks
 from assistant.plainwords import plain_english, plain_sentence
 from assistant.query import (
+    AgencyNames,
     Slots,
     asks_for_count,
     asks_for_name,
@@ -97,13 +98,15 @@ class Context:
 @dataclass(frozen=True)
 class _Held:
     """What every question reads of the catalog, at one catalog generation: the documents (by
-    source), the reports and their (agency, year) pairs, the agency table, the latest year."""
+    source), the reports and their (agency, year) pairs, the agency table and its names prepared for
+    matching, the latest year."""
 
     generation: int
     documents: list[Document]
     reports: list[Document]
     reported: frozenset[tuple[str | None, int | None]]
     agencies: dict[str, list[str]]
+    names: AgencyNames
     latest: int | None
 
 
@@ -120,7 +123,8 @@ def _held(ctx: Context) -> _Held:
         agencies = _agency_table(store, reports)
         latest = max((d.year for d in reports if d.year), default=None)
         reported = frozenset((d.agency, d.year) for d in reports)
-        held = ctx.held = _Held(generation, documents, reports, reported, agencies, latest)
+        names = AgencyNames(agencies)
+        held = ctx.held = _Held(generation, documents, reports, reported, agencies, names, latest)
     return held
 
 
@@ -209,12 +213,12 @@ def offline_answer(
     store = ctx.store
     held = _held(ctx)
     documents, reports, agencies, latest = held.documents, held.reports, held.agencies, held.latest
-    slots = with_history(question, history, agencies, latest)
+    slots = with_history(question, history, held.names, latest)
     _rule_years_apart(store, question, slots)
     if slots.quantity is None and (slots.agencies or slots.years) and asks_for_count(question):
         _quantity_by_meaning(store, question, slots)
     if agency and not slots.agencies:
-        scoped, _ = match_agencies(agency, agencies)
+        scoped, _ = match_agencies(agency, held.names)
         slots.agencies = scoped
         if not scoped:
             slots.unknown_place = agency

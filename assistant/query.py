@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -160,12 +161,15 @@ _UNIT_SUFFIX = re.compile(
 )
 
 
-# One entry per catalog agency, read for every question: a bound below the number of agencies made
-# every question romanize them all again (3 600 agencies at N = 10 000: 1.9 s a question).
+ROMAN_MIN = 6  # letters of a romanized name at least
+
+
+# One entry per catalog agency, read for every English question: a bound below the number of
+# agencies made every question romanize them all again (3 600 agencies at N = 10 000: 1.9 s a question).
 @cache
 def _roman_names(aliases: tuple[str, ...]) -> tuple[str, ...]:
     """Romanized names for English questions: each alias and its name without the unit or organ
-    word (君山片区管理局 → junshan, 小岔乡 → xiaocha); only forms of 6+ letters, so that short
+    word (君山片区管理局 → junshan, 小岔乡 → xiaocha); only forms of ROMAN_MIN+ letters, so that short
     syllables never match ordinary English words."""
     from pypinyin import lazy_pinyin
 
@@ -174,7 +178,7 @@ def _roman_names(aliases: tuple[str, ...]) -> tuple[str, ...]:
         for form in {alias, _UNIT_SUFFIX.sub("", alias)}:
             if re.fullmatch(r"[\u4e00-\u9fff]{2,}", form):
                 roman = "".join(lazy_pinyin(form)).lower()
-                if len(roman) >= 6:
+                if len(roman) >= ROMAN_MIN:
                     out.add(roman)
     return tuple(sorted(out, key=len, reverse=True))
 
@@ -284,14 +288,16 @@ def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | 
     The longest name wins: in 「清河县乌江镇」 the aliases 清河县 (of 清河县人民政府) and 乌江镇 (of
     another county's 乌江镇) stand inside the matched 清河县乌江镇, so they name no agency of their own.
     """
-    table = _alias_table(agencies)
+    names = agencies if isinstance(agencies, AgencyNames) else AgencyNames(agencies)
+    table = names.table
     text = _conjunctions(normalize_question(question))
     spans: dict[str, list[tuple[int, int]]] = {}
     matched_spans: list[str] = []
     letters = re.sub(r"[^a-z]", "", text)
-    for agency, aliases in table.items():
-        for alias in aliases:  # longest first
-            needle = _conjunctions(alias.lower())
+    romanized = len(letters) >= ROMAN_MIN  # else no romanized name can stand in the question
+    for agency in names.candidates(text, every=romanized):
+        aliases = table[agency]
+        for alias, needle in names.needles[agency]:  # longest first
             if needle in text:
                 spans[agency] = [
                     (m.start(), m.start() + len(needle)) for m in re.finditer(re.escape(needle), text)
@@ -299,7 +305,7 @@ def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | 
                 matched_spans.append(alias)
                 break
         else:
-            if any(roman in letters for roman in _roman_names(tuple(aliases))):
+            if romanized and any(roman in letters for roman in _roman_names(tuple(aliases))):
                 spans[agency] = []
     every = [span for agency_spans in spans.values() for span in agency_spans]
 
@@ -327,19 +333,74 @@ def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | 
             continue  # 「县级政府汇总部门和乡」 runs across words: no place name holds these
         if any(place.endswith(g) for g in ("实验区", "开发区", "自治区", "行政区")) and len(place) <= 4:
             continue
-        if not any(_names(place, alias) for aliases in table.values() for alias in aliases):
+        if not names.name_place(place):
             unknown = place
             break
     return found, unknown
 
 
-Agencies = list[str] | dict[str, list[str]]  # canonical names, or canonical name → aliases
-
-
-def _alias_table(agencies: Agencies) -> dict[str, list[str]]:
+def _alias_table(agencies: list[str] | dict[str, list[str]]) -> dict[str, list[str]]:
     if isinstance(agencies, dict):
         return {a: sorted(set(aliases) | {a}, key=len, reverse=True) for a, aliases in agencies.items()}
     return {a: agency_aliases(a) for a in agencies}
+
+
+_GOVERNMENT_WORDS = ("", "人民政府", "政府", "管委会", "管理委员会", "党工委管委会")  # as in _names
+
+
+class AgencyNames:
+    """The agencies a question may name (canonical names, or canonical name → aliases), prepared
+    once so that matching a question costs about its length, not the number of agencies: each
+    alias's search form, the agencies by the first two characters of their forms, and every alias
+    by itself and reversed (for `name_place`). assistant.answer keeps one per catalog generation.
+    Matching gives what it gives over the plain table."""
+
+    def __init__(self, agencies: list[str] | dict[str, list[str]]) -> None:
+        self.table = _alias_table(agencies)
+        self.needles = {
+            agency: [(alias, _conjunctions(alias.lower())) for alias in aliases]
+            for agency, aliases in self.table.items()
+        }
+        self._order = {agency: i for i, agency in enumerate(self.table)}
+        self._by_start: dict[str, set[str]] = {}
+        self._always: set[str] = set()  # a form under two characters: tried at every question
+        for agency, needles in self.needles.items():
+            for _, needle in needles:
+                if len(needle) < 2:
+                    self._always.add(agency)
+                else:
+                    self._by_start.setdefault(needle[:2], set()).add(agency)
+        self._aliases = {alias for aliases in self.table.values() for alias in aliases}
+        self._reversed = sorted(alias[::-1] for alias in self._aliases)
+
+    def candidates(self, text: str, every: bool = False) -> list[str]:
+        """The agencies, in table order, with a form that may stand in `text` (its first two
+        characters do); all of them when `every`."""
+        if every:
+            return list(self.table)
+        found = set(self._always)
+        for i in range(len(text) - 1):
+            found.update(self._by_start.get(text[i : i + 2], ()))
+        return sorted(found, key=self._order.__getitem__)
+
+    def name_place(self, place: str) -> bool:
+        """Whether any alias names `place` (`_names`): an alias inside it, the place with a
+        government word, or an alias that ends with the place without starting with it."""
+        if "" in self._aliases or any(
+            place[i:j] in self._aliases for i in range(len(place)) for j in range(i + 1, len(place) + 1)
+        ):
+            return True
+        if any(place + word in self._aliases for word in _GOVERNMENT_WORDS):
+            return True
+        back, i = place[::-1], bisect.bisect_left(self._reversed, place[::-1])
+        while i < len(self._reversed) and self._reversed[i].startswith(back):
+            if not self._reversed[i].endswith(back):  # the alias does not start with the place
+                return True
+            i += 1
+        return False
+
+
+Agencies = list[str] | dict[str, list[str]] | AgencyNames  # canonical names, or name → aliases
 
 
 def with_glossary(question: str) -> str:
