@@ -581,6 +581,7 @@ def _ranked(
             dense=found.dense.get(chunk.chunk_id, floor),
             wording=found.wording[chunk.chunk_id][0] if chunk.chunk_id in found.wording else 0.0,
             wording_match=_wording_match(terms, weights, found.wording.get(chunk.chunk_id)),
+            heading=_heading_share(terms, chunk, weights),
         )
         for rank, chunk in enumerate(found.chunks)
     ]
@@ -642,6 +643,15 @@ def _rule_years_apart(store: Store, question: str, slots: Slots) -> None:
     named = named_rules(question, rules)
     marks = {year for r in rules if r.source in named for year in r.years}
     slots.years = [y for y in slots.years if y not in marks]
+
+
+def _heading_share(terms: list[str], chunk: Chunk, weights: dict[str, float]) -> float:
+    """The share of the question's words that a report passage's own heading holds: the national
+    format's headings name what a section is about (「五、存在的主要问题及改进情况」), where a long
+    opening passage holds every word by its length alone. An article's heading is only its number."""
+    if chunk.kind != "report":
+        return 0.0
+    return word_share(terms, chunk.section.rsplit(" / ", 1)[-1], weights)
 
 
 def _wording_match(terms: list[str], weights: dict[str, float], hit: tuple[float, Wording] | None) -> float:

@@ -259,7 +259,11 @@ class Candidate:
     dense: float
     wording: float
     wording_match: float = 0.0  # share of the question's words that its closest wording holds
+    heading: float = 0.0  # share of the question's words that its section heading holds
     score: float = 0.0
+
+
+HEADING_WEIGHT = 0.5
 
 
 def rerank_score(
@@ -275,6 +279,7 @@ def rerank_score(
     For an English question the words held are the glossary's Chinese terms, a rougher measure,
     so they count half."""
     score = (0.5 if english else 1.0) * cand.coverage + 2.0 * max(0.0, cand.dense - dense_mean)
+    score += HEADING_WEIGHT * cand.heading
     score += 1.5 * max(0.0, cand.wording - 0.85) * (0.5 + cand.wording_match)
     if cand.chunk.chunk_type == "article":
         score += 0.05
