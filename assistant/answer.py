@@ -585,9 +585,9 @@ def _ranked(
         )
         for rank, chunk in enumerate(found.chunks)
     ]
-    defined, counter = defined_term(question), asked_counter(question)
+    defined, counter, measure = defined_term(question), asked_counter(question), asked_measure(question)
     for cand in candidates:
-        cand.score = rerank_score(cand, found.dense_mean, defined, counter, is_english(question))
+        cand.score = rerank_score(cand, found.dense_mean, defined, counter, is_english(question), measure)
     candidates.sort(key=lambda c: -c.score)
     scope: SearchScope = "agency" if flt.agencies else "rules" if flt.kinds == ["regulation"] else "all"
     if not candidates:
@@ -602,8 +602,9 @@ def _ranked(
         dense_gap=top.dense - found.dense_mean,
         wording=top.wording + WORDING_MATCH_WEIGHT * top.wording_match if top.wording else 0.0,
         rare=found_in(rarest, held) if rarest else 1.0,
-        counted=states_count(top.chunk.text, counter),
-        unstated=not states_measure(top.chunk.text, asked_measure(question)),
+        counted=states_count(top.chunk.text, counter)
+        or (measure == "contact" and states_measure(top.chunk.text, measure)),
+        unstated=not states_measure(top.chunk.text, measure),
         who=asks_for_name(question),
         scope=scope,
         english=is_english(question),

@@ -170,6 +170,15 @@ def states_count(text: str, counter: str | None) -> bool:
 # words are.
 _ASKED_MEASURE = (
     (
+        "contact",
+        re.compile(
+            r"(?:电话|联系方式|热线|邮箱|传真)(?:号码?)?是?(?:多少|几号|什么)|(?:哪个|什么|哪一个)(?:电话|邮箱|热线)|"
+            r"怎么联系|联系谁|(?:phone|telephone|fax)\s+number|e-?mail\s+address|"
+            r"contact\s+(?:number|details|information|phone)|how\s+(?:can|do)\s+i\s+(?:contact|reach|call)",
+            re.I,
+        ),
+    ),
+    (
         "day",
         re.compile(
             r"(?:多少|几)个?工作日|(?:多少|几)[天日]|how\s+many\s+(?:working\s+|business\s+)?days", re.I
@@ -190,12 +199,16 @@ _MEASURE_STATED = {
 _MEASURE_STATED["count"] = re.compile(
     rf"(?<![第\d一二三四五六七八九十两百千万〇零]){_NUMERAL}\s*(?:{_COUNTERS}|种)"
 )
+_MEASURE_STATED["contact"] = re.compile(
+    r"(?<!\d)(?:0\d{2,3}[-－—–]?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
 _MEASURE_STATED["period"] = re.compile("|".join(_MEASURE_STATED[k].pattern for k in ("day", "month", "year")))
 
 
 def asked_measure(question: str) -> str | None:
-    """The kind of figure a question asks for: 'day', 'month', 'year', 'money', 'period' (any
-    length of time), 'count' (「有多少申请」, 「几次」), or None."""
+    """The kind of figure a question asks for: 'contact' (a phone number or an email address, asked
+    before any count: 「电话多少」), 'day', 'month', 'year', 'money', 'period' (any length of time),
+    'count' (「有多少申请」, 「几次」), or None."""
     return next((kind for kind, pattern in _ASKED_MEASURE if pattern.search(question)), None)
 
 
@@ -264,6 +277,7 @@ class Candidate:
 
 
 HEADING_WEIGHT = 0.5
+CONTACT_WEIGHT = 0.3  # for 「电话多少」, a passage that states a phone number or an email address
 
 
 def rerank_score(
@@ -272,10 +286,12 @@ def rerank_score(
     defined: str | None = None,
     counter: str | None = None,
     english: bool = False,
+    measure: str | None = None,
 ) -> float:
     """Order of the passages shown: words held, how far the passage stands out by meaning, a close
     common wording; the regulation's own articles before notices that restate them, for
-    「什么是X」 the passage that defines X, and for 「几期/多少篇」 a passage stating such a count.
+    「什么是X」 the passage that defines X, for 「几期/多少篇」 a passage stating such a count, and
+    for 「电话多少」 a passage stating a phone number or an email address.
     For an English question the words held are the glossary's Chinese terms, a rougher measure,
     so they count half."""
     score = (0.5 if english else 1.0) * cand.coverage + 2.0 * max(0.0, cand.dense - dense_mean)
@@ -285,6 +301,8 @@ def rerank_score(
         score += 0.05
     if states_count(cand.chunk.text, counter):
         score += 0.15
+    if measure == "contact" and states_measure(cand.chunk.text, measure):
+        score += CONTACT_WEIGHT
     if defined and re.search(
         rf"{re.escape(defined)}[，,]?(是指|指的是)|所称{re.escape(defined)}", cand.chunk.text
     ):
