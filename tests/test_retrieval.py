@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval import Hit, SearchFilter, fuse
+from assistant.retrieval import Hit, SearchFilter, fuse, question_terms
 from assistant.store import EXACT_DENSE_MAX
 from assistant.text import tokenize
 from ingest.types import Chunk
@@ -93,3 +93,10 @@ def test_exact_dense_search_under_a_narrow_filter_matches_chroma(corpus_assistan
     chroma = [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])][:10]
     assert [h.chunk_id for h in exact] == [i for i, _ in chroma]
     assert [h.score for h in exact] == pytest.approx([s for _, s in chroma], abs=1e-4)
+
+
+def test_a_year_and_its_report_leave_the_question_words_together():
+    # 「2024年报里」: removing only 「2024年」 left the non-word 「报里」 as a question word.
+    terms = question_terms("洪泽区2024年报里说下一步怎么改进？", ["洪泽区"])
+    assert "报里" not in terms and "改进" in terms
+    assert "度报告" not in question_terms("2022年度报告里主动公开了多少条？")
