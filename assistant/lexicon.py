@@ -110,6 +110,11 @@ COLUMNS: list[tuple[str, str]] = [
     (r"科研机构|科研|research", "科研机构"),
     (r"社会公益组织|公益组织|公益|charit|ngo|non.?profit", "社会公益组织"),
     (r"法律服务机构|律师事务所|律所|律师|law\s*firm|lawyer", "法律服务机构"),
+    (
+        r"其他(?:类型|类别|性质)?的?(?:法人|组织|单位|申请人)|[“\"']其他[”\"']|"
+        r"other\s+(?:organi[sz]ations?|applicants?|entities|bodies)",
+        "其他",
+    ),
 ]
 
 # 表四 result columns.

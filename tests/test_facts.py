@@ -61,3 +61,11 @@ def test_litigation_sums_both_kinds_and_reconsideration_is_its_own():
     assert _figure(PT21, "被起诉几次").value == 12
     assert _figure(PT21, "行政复议结果纠正几件").value == 0
     assert _figure(PT21, "行政复议尚未审结几件").column == "尚未审结"
+
+
+def test_the_other_applicants_column_is_its_own_figure():
+    # 表三's sixth applicant column is 「其他」; the group 法人或其他组织 still sums its five columns.
+    fig = _figure(PT21, "2021年申请人是其他类型的单位的，新收了几件申请")
+    assert fig.column == "其他" and fig.value == 4
+    group = _figure(PT21, "法人或其他组织新收了几件申请")
+    assert group.column == "法人或其他组织" and group.value == 6
