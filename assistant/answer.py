@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from assistant import glossary
 from assistant.answerability import Thresholds, load_thresholds
 from assistant.facts import Figure, column_parts, figure, figure_quote
-from assistant.lexicon import Quantity, find_column
+from assistant.lexicon import Quantity, find_column, find_quantity
 from assistant.named_rules import RuleMarks, named_rules, rule_marks
 from assistant.plainwords import plain_english, plain_sentence
 from assistant.query import (
@@ -77,6 +77,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_NUMBERS = 8
+NARRATIVE_LOOK = 5  # passages searched for a count the narrative states (_counted_in_narrative)
 # The wording signal adds the share of the question's words its closest wording holds: the
 # embedder alone rates 「哪些信息应当公开」 and 「哪些信息不予公开」 as alike.
 WORDING_MATCH_WEIGHT = 0.1
@@ -248,6 +249,11 @@ def offline_answer(
 
     counting = "quantity" in slots.carried or slots.aggregate is not None or asks_for_count(question)
     if slots.quantity and (slots.agencies or slots.years) and counting:
+        if _counted_in_narrative(ctx, question, slots, reports, agencies):
+            trial = replace(evidence, citations=[], trials=[])
+            narrated = _retrieval_answer(ctx, slots, trial, agencies)
+            if narrated.status == "answered":
+                return narrated, trial
         answer = _facts_answer(store, reports, slots, question, evidence)
         if answer is not None:
             return answer, evidence
@@ -300,6 +306,32 @@ def _agency_table(store: Store, reports: list[Document]) -> dict[str, list[str]]
 
 
 # --------------------------------------------------------------------------- facts
+
+
+def _counted_in_narrative(
+    ctx: Context, question: str, slots: Slots, reports: list[Document], aliases: dict[str, list[str]]
+) -> bool:
+    """「2020年《问政平潭之有事你说》收到群众诉求多少件」 reads as 表三's 收到申请, but its rarest word
+    (诉求) is no word of the report's tables, and a passage of the report holds it and states a
+    count of what was asked: that count is the narrative's, not the table's."""
+    counter = asked_counter(question)
+    if counter is None or slots.quantity is None:
+        return False
+    names = [alias for agency in slots.agencies for alias in aliases.get(agency) or agency_aliases(agency)]
+    terms = question_terms(question, names)
+    rare = rarest_term(terms, ctx.store.term_weights(terms))
+    if rare is None or find_quantity(rare) or find_column(rare, slots.quantity.table):
+        return False
+    docs = [d for d in reports if d.agency in slots.agencies and (not slots.years or d.year in slots.years)]
+    labels = " ".join(f"{f.row_path} {f.column}" for doc in docs for f in ctx.store.catalog.facts(doc.doc_id))
+    if not docs or found_in(rare, f"{slots.quantity.label} {labels}"):
+        return False
+    flt = SearchFilter(agencies=slots.agencies, years=slots.years)
+    passages = ctx.store.retrieve(question, flt, NARRATIVE_LOOK).chunks
+    return any(
+        c.chunk_type != "table_row" and found_in(rare, c.text) == 1.0 and states_count(c.text, counter)
+        for c in passages
+    )
 
 
 def _facts_answer(
