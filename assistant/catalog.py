@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -344,6 +345,22 @@ class Catalog:
             rows = self.db.execute(sql, chunk_ids).fetchall()
         return {row[0]: _chunk_from_row(row) for row in rows}
 
+    def chunk_refs(self) -> ChunkRefs:
+        """Every chunk's id, document, ordinal and type, without its text: what a worker's BM25
+        view keeps of each of 500 000 chunks (whole chunks were 0.7 GB at N = 10 000). Read in
+        batches; a document id or chunk type is one string however many chunks repeat it."""
+        refs = ChunkRefs([], [], [], [])
+        shared: dict[str, str] = {}
+        with self._lock:
+            rows = self.db.execute("SELECT chunk_id, doc_id, ordinal, chunk_type FROM chunks")
+            while batch := rows.fetchmany(10_000):
+                for chunk_id, doc_id, ordinal, chunk_type in batch:
+                    refs.ids.append(chunk_id)
+                    refs.doc_ids.append(shared.setdefault(doc_id, doc_id))
+                    refs.ordinals.append(ordinal)
+                    refs.types.append(shared.setdefault(chunk_type, chunk_type))
+        return refs
+
     def chunk_ids(self) -> set[str]:
         with self._lock:
             rows = self.db.execute("SELECT chunk_id FROM chunks").fetchall()
@@ -420,6 +437,16 @@ class Catalog:
 
     def close(self) -> None:
         self.db.close()
+
+
+@dataclass
+class ChunkRefs:
+    """Chunks without their texts, as columns (`Catalog.chunk_refs`)."""
+
+    ids: list[str]
+    doc_ids: list[str]
+    ordinals: list[int]
+    types: list[str]
 
 
 def _chunk_from_row(row: tuple[Any, ...]) -> Chunk:

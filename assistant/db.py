@@ -32,6 +32,8 @@ class Rows(Protocol):
 
     def fetchall(self) -> list[Any]: ...
 
+    def fetchmany(self, size: int) -> list[Any]: ...
+
 
 class Database:
     """A connection to the catalog's database, shared by the app's threads (one lock).

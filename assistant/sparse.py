@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections import Counter, OrderedDict
@@ -219,11 +220,12 @@ class Bm25Index:
         self.live_length += int(lengths.sum())
         self._changes += 1
         for chunk, _ in pairs:
+            doc_id = sys.intern(chunk.doc_id)  # one string per document, not per chunk
             self.row_of[chunk.chunk_id] = len(self.chunk_ids)
             self.chunk_ids.append(chunk.chunk_id)
-            self.doc_ids.append(chunk.doc_id)
-            self.docs[chunk.doc_id] = document_key(chunk)
-            self._doc_rows[chunk.doc_id] += 1
+            self.doc_ids.append(doc_id)
+            self.docs[doc_id] = document_key(chunk)
+            self._doc_rows[doc_id] += 1
 
     def remove(self, chunk_ids: Iterable[str]) -> np.ndarray:
         """Mask chunks out (unknown ids are ignored); their rows, ascending."""
@@ -432,7 +434,9 @@ class Bm25Index:
             log.warning("saved BM25 index unreadable, rebuilding: %s", exc)
             return None
         index.vocab = {t: i for i, t in enumerate(meta["vocab"])}
-        index.chunk_ids, index.doc_ids, index.docs = meta["chunks"], meta["documents"], meta["keys"]
+        # JSON gives a string per row; one per document instead (508 852 rows at N = 10 000: 57 MB)
+        index.chunk_ids, index.docs = meta["chunks"], meta["keys"]
+        index.doc_ids = [sys.intern(d) for d in meta["documents"]]
         index.row_of = {c: i for i, (c, a) in enumerate(zip(index.chunk_ids, index.alive.tolist())) if a}
         index._doc_rows = Counter(index.doc_ids[r] for r in index.row_of.values())
         index.live_length = int(index.lengths[index.alive].sum())

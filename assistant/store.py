@@ -9,10 +9,11 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -114,8 +115,7 @@ class Store:
         self._max_batch = 1000
         self._bm25: _Bm25 | None = None
         self._bm25_generation = -1
-        self._bm25_chunks: list[Chunk] = []
-        self._live: set[str] = set()
+        self._bm25_chunks: list[str] = []  # the live chunk ids, in catalog order
         self._wordings: WordingIndex | None = None
         self._quantities: QuantityIndex | None = None
         self._wordings_key: tuple[Any, ...] = ()
@@ -391,7 +391,7 @@ class Store:
         index, chunks = self._bm25_index()
         if index is None:
             return []
-        return [chunks[i].chunk_id for i in np.flatnonzero(index.mask(flt))]
+        return [chunks[i] for i in np.flatnonzero(index.mask(flt))]
 
     def _exact_dense_search(self, vector: list[float], ids: list[str], k: int) -> list[Hit]:
         """Cosine similarity against every selected chunk's vector, fetched from Chroma by id.
@@ -432,7 +432,7 @@ class Store:
         if len(candidates) > k:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
-        return [Hit(chunk_id=chunks[i].chunk_id, score=float(scores[i])) for i in candidates]
+        return [Hit(chunk_id=chunks[i], score=float(scores[i])) for i in candidates]
 
     def hybrid_search(self, query: str, flt: SearchFilter, k: int) -> list[tuple[Chunk, float]]:
         """Dense + BM25 over k*10 candidates each, fused by reciprocal rank; chunks with fused scores."""
@@ -505,11 +505,20 @@ class Store:
             wordings = load_wordings(wording_files(BUNDLED_WORDINGS)) + load_wordings(
                 wording_files(self.data_dir / "wordings"), origin="staff"
             )
-            pairs = attach(wordings, self._bm25_chunks)
+            pairs = attach(wordings, self._wording_chunks({w.source for w in wordings}))
             vectors = self._embed_queries([w.question for w, _ in pairs])
             self._wordings = WordingIndex(pairs, np.asarray(vectors, dtype=np.float32))
             self._wordings_key = key
             return self._wordings
+
+    def _wording_chunks(self, sources: set[str]) -> list[Chunk]:
+        """The live chunks of the documents wordings name (a few documents), with their texts, in
+        catalog order: the BM25 view keeps no texts."""
+        view = self._bm25
+        if view is None:
+            return []
+        doc_ids = [d.doc_id for d in self.catalog.documents() if d.source in sources]
+        return [c for c in self.catalog.chunks(doc_ids) if c.chunk_id in view.index.row_of]
 
     def common_words(self, share: float) -> set[str]:
         """Tokens that stand in more than `share` of the live chunks."""
@@ -551,21 +560,22 @@ class Store:
     def expected_vectors(self) -> int:
         """How many vectors the live chunks should have: one per chunk, table rows only when
         they are embedded (see `embeds`)."""
-        _, chunks = self._bm25_index()
-        return sum(1 for c in chunks if self.embeds(c))
+        view, chunks = self._bm25_index()
+        if view is None or self.table_row_vectors != "none":
+            return len(chunks)
+        return view.count("chunk_type", lambda chunk_type: chunk_type != "table_row")
 
-    def _live_ids(self) -> set[str]:
-        self._bm25_index()
-        return self._live
+    def _live_ids(self) -> AbstractSet[str]:
+        view, _ = self._bm25_index()
+        return view.index.row_of.keys() if view is not None else set()
 
-    def _bm25_index(self) -> tuple[_Bm25 | None, list[Chunk]]:
+    def _bm25_index(self) -> tuple[_Bm25 | None, list[str]]:
         """BM25 over all live chunks, brought up to date when the catalog's generation changed."""
         with self._lock:
             generation = self.catalog.generation()
             if generation != self._bm25_generation:
                 self._bm25 = self._updated_bm25(generation)
-                self._bm25_chunks = self._bm25.chunks if self._bm25 is not None else []
-                self._live = set(self._bm25.index.row_of) if self._bm25 is not None else set()
+                self._bm25_chunks = self._bm25.ids if self._bm25 is not None else []
                 self._bm25_generation = generation
             return self._bm25, self._bm25_chunks
 
@@ -576,29 +586,30 @@ class Store:
         are applied, by their ids, the added ones from their stored tokens."""
         view = self._bm25
         if view is None:
-            chunks = self.catalog.chunks()
-            if not chunks:
-                return None
             index = load_index(self.data_dir)
             if index is None:
+                chunks = self.catalog.chunks()
+                if not chunks:
+                    return None
                 index = Bm25Index.build(chunks, chunk_tokens(self.catalog, chunks))
                 save_index(self.data_dir, index, generation)
-                return _Bm25(index, chunks)
-            ids = {c.chunk_id for c in chunks}
-            stale = index.stale(ids, {c.doc_id: document_key(c) for c in chunks})
+                return _Bm25(index, chunks, len(chunks))
+            refs = self._catalog_refs()
+            if not refs:
+                return None
+            ids = {r.chunk_id for r in refs}
+            stale = index.stale(ids, {d.doc_id: document_key(d) for d in self.catalog.documents()})
             wanted = index.to_add(ids, stale)
-            added = [c for c in chunks if c.chunk_id in wanted]
+            added = self._chunks_in_order([r.chunk_id for r in refs if r.chunk_id in wanted])
+            del ids
             removed, _ = index.update(stale, added, chunk_tokens(self.catalog, added))
             if removed.size or added:
                 save_index(self.data_dir, index, generation)
-            return _Bm25(index, chunks)
+            return _Bm25(index, refs, len(refs))
         docs = {d.doc_id: document_key(d) for d in self.catalog.documents()}
         ids = self.catalog.chunk_ids()
         stale = view.index.stale(ids, docs)
-        missing = sorted(view.index.to_add(ids, stale))
-        added = []
-        for start in range(0, len(missing), 500):
-            added.extend(self.catalog.chunks_by_id(missing[start : start + 500]).values())
+        added = self._chunks_in_order(sorted(view.index.to_add(ids, stale)))
         if not stale and not added:
             return view
         # A copy (its arrays and dicts, not the segments): a question already holding `view`
@@ -608,31 +619,107 @@ class Store:
         save_index(self.data_dir, index, generation)
         return view.updated(index, removed, added, renumber) if len(index) else None
 
+    def _chunks_in_order(self, chunk_ids: list[str]) -> list[Chunk]:
+        """Whole chunks (texts too) by id, in the order given; ids the catalog no longer has are left out."""
+        out: list[Chunk] = []
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start : start + 500]
+            found = self.catalog.chunks_by_id(part)
+            out.extend(found[i] for i in part if i in found)
+        return out
 
-def _catalog_order(chunk: Chunk) -> tuple[str, int]:
+    def _catalog_refs(self) -> list[_ChunkRef]:
+        """Every chunk without its text, in `Catalog.chunks` order (by source, then ordinal), with its
+        document's metadata; a chunk whose document is not (yet) listed is left out."""
+        refs = self.catalog.chunk_refs()
+        docs = {d.doc_id: d for d in self.catalog.documents()}
+        rank = {s: i for i, s in enumerate(sorted({d.source for d in docs.values()}))}
+        present = [i for i, d in enumerate(refs.doc_ids) if d in docs]
+        sources = np.fromiter((rank[docs[refs.doc_ids[i]].source] for i in present), np.int64, len(present))
+        ordinals = np.fromiter((refs.ordinals[i] for i in present), np.int64, len(present))
+        out: list[_ChunkRef] = []
+        for p in np.lexsort((ordinals, sources)).tolist():  # stable, as the catalog's sort
+            i = present[p]
+            doc = docs[refs.doc_ids[i]]
+            out.append(
+                _ChunkRef(
+                    refs.ids[i],
+                    doc.source,
+                    refs.ordinals[i],
+                    doc.agency or "",
+                    doc.year,
+                    doc.kind,
+                    refs.types[i],
+                )
+            )
+        return out
+
+
+class _ChunkRef(NamedTuple):
+    """What the BM25 view reads of a chunk (a `Chunk` has the same fields)."""
+
+    chunk_id: str
+    source: str
+    ordinal: int
+    agency: str
+    year: int | None
+    kind: str
+    chunk_type: str
+
+
+def _catalog_order(chunk: _ChunkRef | Chunk) -> tuple[str, int]:
     """Where a chunk stands in `Catalog.chunks`: by source, then ordinal."""
     return chunk.source, chunk.ordinal
 
 
 class _Bm25:
     """The live chunks in catalog order over a `Bm25Index` (whose rows are in the order chunks
-    were added), with each chunk's agency, year and kind as integer columns, so a filter is one
-    numpy mask. Scores come out in catalog order, so ties rank as in a build over `chunks`."""
+    were added), as numbers: each chunk's index row (`order`), where it stands in catalog order
+    (its source as a code, its ordinal) and its agency, year, kind and chunk type as integer
+    columns, so a filter is one numpy mask; `ids` are the chunk ids in catalog order (the index's
+    own strings). No texts: a caller that needs them reads the catalog by id (whole chunks held
+    here were 0.7 GB at N = 10 000). Scores come out in catalog order, so ties rank as in a build
+    over the catalog's chunks."""
 
-    def __init__(self, index: Bm25Index, chunks: list[Chunk]) -> None:
+    COLUMNS = ("agency", "year", "kind", "chunk_type")
+
+    def __init__(self, index: Bm25Index, chunks: Iterable[_ChunkRef | Chunk], count: int) -> None:
         self.index = index
         self.vocab = index.vocab
-        self.chunks = chunks
-        self.order = np.fromiter(
-            (index.row_of[c.chunk_id] for c in chunks), dtype=np.int64, count=len(chunks)
+        self.codes: dict[str, dict[Any, int]] = {name: {} for name in ("source", *self.COLUMNS)}
+        self.sources: list[str] = []  # by source code
+        self.ids, self.order, self.source, self.ordinal, self.columns = self._encode(chunks, count)
+
+    def _encode(
+        self, chunks: Iterable[_ChunkRef | Chunk], count: int
+    ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Chunks (in catalog order) as the view's ids, rows and columns; new values get codes."""
+        row_of, chunk_ids = self.index.row_of, self.index.chunk_ids
+        ids: list[str] = []
+        rows: list[int] = []
+        ordinals: list[int] = []
+        values: dict[str, list[int]] = {name: [] for name in ("source", *self.COLUMNS)}
+        for chunk in chunks:
+            row = row_of[chunk.chunk_id]
+            rows.append(row)
+            ids.append(chunk_ids[row])
+            ordinals.append(chunk.ordinal)
+            for name, out in values.items():
+                codes, value = self.codes[name], getattr(chunk, name)
+                code = codes.get(value)
+                if code is None:
+                    code = codes[value] = len(codes)
+                    if name == "source":
+                        self.sources.append(value)
+                out.append(code)
+        columns = {name: np.fromiter(values[name], dtype=np.int32, count=count) for name in self.COLUMNS}
+        return (
+            ids,
+            np.fromiter(rows, dtype=np.int64, count=count),
+            np.fromiter(values["source"], dtype=np.int32, count=count),
+            np.fromiter(ordinals, dtype=np.int64, count=count),
+            columns,
         )
-        self.codes: dict[str, dict[Any, int]] = {}
-        self.columns: dict[str, np.ndarray] = {}
-        for name in ("agency", "year", "kind"):
-            values = [getattr(c, name) for c in chunks]
-            codes = {v: i for i, v in enumerate(dict.fromkeys(values))}
-            self.codes[name] = codes
-            self.columns[name] = np.fromiter((codes[v] for v in values), dtype=np.int32, count=len(values))
 
     def updated(
         self, index: Bm25Index, removed: np.ndarray, added: list[Chunk], renumber: np.ndarray | None
@@ -643,29 +730,43 @@ class _Bm25:
         new = copy.copy(self)
         new.index, new.vocab = index, index.vocab
         new.codes = {name: dict(codes) for name, codes in self.codes.items()}
+        new.sources = list(self.sources)
         new._apply(removed, added, renumber)
         return new
 
     def _apply(self, removed: np.ndarray, added: list[Chunk], renumber: np.ndarray | None) -> None:
         keep = ~np.isin(self.order, removed)
-        kept = list(itertools.compress(self.chunks, keep.tolist()))
+        kept = list(itertools.compress(self.ids, keep.tolist()))
+        source, ordinal = self.source[keep], self.ordinal[keep]
+        sources = self.sources
         added = sorted(added, key=_catalog_order)
-        places = [bisect.bisect_right(kept, _catalog_order(c), key=_catalog_order) for c in added]
-        chunks: list[Chunk] = []
+        ids, rows, added_source, added_ordinal, added_columns = self._encode(added, len(added))
+
+        def place(i: int) -> tuple[str, int]:
+            return sources[source[i]], int(ordinal[i])
+
+        positions = range(len(kept))
+        places = [bisect.bisect_right(positions, _catalog_order(c), key=place) for c in added]
+        merged: list[str] = []
         start = 0
-        for place, chunk in zip(places, added):
-            chunks.extend(kept[start:place])
-            chunks.append(chunk)
-            start = place
-        chunks.extend(kept[start:])
-        self.chunks = chunks
+        for at, chunk_id in zip(places, ids):
+            merged.extend(kept[start:at])
+            merged.append(chunk_id)
+            start = at
+        merged.extend(kept[start:])
+        self.ids = merged
         order = self.order[keep] if renumber is None else renumber[self.order[keep]]
-        rows = [self.index.row_of[c.chunk_id] for c in added]  # numbered as the index is now
-        self.order = np.insert(order, places, np.asarray(rows, dtype=np.int64))
-        columns, self.columns = self.columns, {}
-        for name, codes in self.codes.items():
-            values = [codes.setdefault(getattr(c, name), len(codes)) for c in added]
-            self.columns[name] = np.insert(columns[name][keep], places, np.asarray(values, dtype=np.int32))
+        self.order = np.insert(order, places, rows)
+        self.source = np.insert(source, places, added_source)
+        self.ordinal = np.insert(ordinal, places, added_ordinal)
+        self.columns = {
+            name: np.insert(self.columns[name][keep], places, added_columns[name]) for name in self.COLUMNS
+        }
+
+    def count(self, name: str, accepts: Callable[[Any], bool]) -> int:
+        """How many live chunks have a value of column `name` that `accepts` takes."""
+        codes = [code for value, code in self.codes[name].items() if accepts(value)]
+        return int(np.count_nonzero(np.isin(self.columns[name], codes)))
 
     def document_frequency(self, term: str) -> int:
         """How many chunks hold the term as a token; for a term that is no token (a phrase), the
