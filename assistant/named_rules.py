@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from assistant import glossary
-from assistant.query import _roman_names
+from assistant.query import roman_names
 
 _PLACE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|自治区|市)")
 _NOT_PLACES = {"城市", "省市", "县市"}
@@ -51,7 +51,7 @@ def rule_marks(source: str, title: str, opening: str) -> RuleMarks:
     places: set[str] = set()
     for name in names:
         for m in _places(name):
-            places |= {m.group(1), m.group(0), *_roman_names((m.group(1),))}
+            places |= {m.group(1), m.group(0), *roman_names((m.group(1),))}
     years = {int(next(g for g in m.groups() if g)) for m in _DATE_YEAR.finditer(f"{title}\n{opening[:600]}")}
     kinds = set()
     for name in names:

@@ -167,7 +167,7 @@ ROMAN_MIN = 6  # letters of a romanized name at least
 # One entry per catalog agency, read for every English question: a bound below the number of
 # agencies made every question romanize them all again (3 600 agencies at N = 10 000: 1.9 s a question).
 @cache
-def _roman_names(aliases: tuple[str, ...]) -> tuple[str, ...]:
+def roman_names(aliases: tuple[str, ...]) -> tuple[str, ...]:
     """Romanized names for English questions: each alias and its name without the unit or organ
     word (君山片区管理局 → junshan, 小岔乡 → xiaocha); only forms of ROMAN_MIN+ letters, so that short
     syllables never match ordinary English words."""
@@ -305,7 +305,7 @@ def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | 
                 matched_spans.append(alias)
                 break
         else:
-            if romanized and any(roman in letters for roman in _roman_names(tuple(aliases))):
+            if romanized and any(roman in letters for roman in roman_names(tuple(aliases))):
                 spans[agency] = []
     every = [span for agency_spans in spans.values() for span in agency_spans]
 
