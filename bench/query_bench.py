@@ -95,7 +95,9 @@ class StageTimer:
         return out
 
 
-def worker(data: Path, questions_path: Path, per_path: int, embedder_kind: str = "real") -> dict:
+def worker(
+    data: Path, questions_path: Path, per_path: int, embedder_kind: str = "real", chroma_url: str = ""
+) -> dict:
     import assistant.answer as answer_module
     from assistant.answer import offline_answer
     from assistant.config import Settings
@@ -104,10 +106,10 @@ def worker(data: Path, questions_path: Path, per_path: int, embedder_kind: str =
     from assistant.store import Store
 
     rss_start = rss_mb()
-    settings = Settings(data_dir=data, chroma_url="", llm_base_url="", ingest_bundled=False)
+    settings = Settings(data_dir=data, chroma_url=chroma_url, llm_base_url="", ingest_bundled=False)
     started = time.perf_counter()
     stand_in = bench_embedder(embedder_kind)
-    store = Store(data, embedder=stand_in) if stand_in is not None else None
+    store = Store(data, chroma_url=chroma_url, embedder=stand_in) if stand_in is not None else None
     assistant = Assistant(settings, store=store)
     assistant.store.embedder.embed_query("预热")
     model_s = time.perf_counter() - started
@@ -256,7 +258,7 @@ def _group(rows: list[dict], key: str) -> dict[str, list[dict]]:
     return out
 
 
-def bench_corpus(name: str, per_path: int, embedder: str = "real") -> dict:
+def bench_corpus(name: str, per_path: int, embedder: str = "real", chroma_url: str = "") -> dict:
     target = data_dir(name + embedder_tag(embedder))
     if not (target / "gongkai.sqlite").exists():
         from bench.ingest_bench import bench_corpus as ingest
@@ -266,7 +268,16 @@ def bench_corpus(name: str, per_path: int, embedder: str = "real") -> dict:
     load_before = round(load_avg(), 2)
     result = run_worker(
         "bench.query_bench",
-        ["--embedder", embedder, "--worker", str(target), str(question_file(name)), str(per_path)],
+        [
+            "--embedder",
+            embedder,
+            "--chroma-url",
+            chroma_url,
+            "--worker",
+            str(target),
+            str(question_file(name)),
+            str(per_path),
+        ],
     )
     result["corpus"] = name + embedder_tag(embedder)
     result["load_avg_1m_start"] = load_before
@@ -374,17 +385,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--worker", nargs=3, metavar=("DATA_DIR", "QUESTIONS", "PER_PATH"), help=argparse.SUPPRESS
     )
+    parser.add_argument(
+        "--chroma-url",
+        default="",
+        help="a Chroma server holding the data dir's vectors (`chroma run --path DATA_DIR/chroma`): "
+        "the worker's RSS without the collection in process",
+    )
     args = parser.parse_args(argv)
     if args.worker:
         print(
             json.dumps(
-                worker(Path(args.worker[0]), Path(args.worker[1]), int(args.worker[2]), args.embedder),
+                worker(
+                    Path(args.worker[0]),
+                    Path(args.worker[1]),
+                    int(args.worker[2]),
+                    args.embedder,
+                    args.chroma_url,
+                ),
                 ensure_ascii=False,
             )
         )
         return 0
     names = corpus_names(args)
-    runs = [bench_corpus(name, args.per_path, args.embedder) for name in names]
+    runs = [bench_corpus(name, args.per_path, args.embedder, args.chroma_url) for name in names]
     path = save("query_" + "_".join(r["corpus"] for r in runs), {"machine": machine(), "runs": runs})
     print(format_tables(runs))
     print(f"results: {path}")
