@@ -16,7 +16,7 @@ from assistant import glossary
 from assistant.answerability import Thresholds, load_thresholds
 from assistant.facts import Figure, column_parts, figure, figure_quote
 from assistant.lexicon import Quantity, find_column, find_quantity
-from assistant.named_rules import RuleMarks, named_rules, rule_marks
+from assistant.named_rules import held_rule_marks, named_first, named_rules, without_rule_years
 from assistant.plainwords import plain_english, plain_sentence
 from assistant.query import (
     AgencyNames,
@@ -215,7 +215,8 @@ def offline_answer(
     held = _held(ctx)
     documents, reports, agencies, latest = held.documents, held.reports, held.agencies, held.latest
     slots = with_history(question, history, held.names, latest)
-    _rule_years_apart(store, question, slots)
+    if not slots.agencies and slots.years:  # 「2021年版年报格式」 names a regulation, not a report year
+        slots.years = without_rule_years(question, slots.years, held_rule_marks(store))
     if slots.quantity is None and (slots.agencies or slots.years) and asks_for_count(question):
         _quantity_by_meaning(store, question, slots)
     if agency and not slots.agencies:
@@ -644,40 +645,6 @@ def _ranked(
     return candidates, signals
 
 
-def _named_first(candidates: list[Candidate], named: list[str]) -> list[Candidate]:
-    """The passages of the regulations the question names first, each group in its own order.
-
-    Whether the rules answer at all is still decided on the search's best passage (its signals):
-    naming 「江苏规范」 or 「2021年的格式」 chooses among passages, it is no evidence of its own."""
-    if not named:
-        return candidates
-    return sorted(candidates, key=lambda c: c.chunk.source not in named)
-
-
-_MARKS: dict[str, RuleMarks] = {}  # by doc_id, a hash of the document's content
-
-
-def _rule_marks(store: Store) -> list[RuleMarks]:
-    """The held regulations' marks (see named_rules), computed once per document."""
-    rules = [d for d in store.documents() if d.kind != "report"]
-    for doc in rules:
-        if doc.doc_id not in _MARKS:
-            chunks = sorted(store.catalog.chunks([doc.doc_id]), key=lambda c: c.ordinal)
-            _MARKS[doc.doc_id] = rule_marks(doc.source, doc.title, chunks[0].text if chunks else "")
-    return [_MARKS[d.doc_id] for d in rules]
-
-
-def _rule_years_apart(store: Store, question: str, slots: Slots) -> None:
-    """「2021年版格式里…」 names a regulation, not the reports of 2021: without an agency, a year that
-    marks a regulation the question names leaves the slots."""
-    if slots.agencies or not slots.years:
-        return
-    rules = _rule_marks(store)
-    named = named_rules(question, rules)
-    marks = {year for r in rules if r.source in named for year in r.years}
-    slots.years = [y for y in slots.years if y not in marks]
-
-
 def _heading_share(terms: list[str], chunk: Chunk, weights: dict[str, float]) -> float:
     """The share of the question's words that a report passage's own heading holds: the national
     format's headings name what a section is about (「五、存在的主要问题及改进情况」), where a long
@@ -709,10 +676,10 @@ def _retrieval_answer(
     weights = ctx.store.term_weights(terms)
     chosen: tuple[Answer, list[Citation]] | None = None
     fallback: list[Candidate] = []
-    named = [] if slots.agencies else named_rules(question, _rule_marks(ctx.store))
+    named = [] if slots.agencies else named_rules(question, held_rule_marks(ctx.store))
     for flt in _search_filters(slots, question):
         candidates, signals = _ranked(ctx.store, question, flt, ctx.top_k, terms, weights, extra)
-        candidates = _named_first(candidates, named)
+        candidates = named_first(candidates, named)
         fallback = fallback or candidates
         if not candidates:
             continue

@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant import glossary
 from assistant.query import roman_names
+
+if TYPE_CHECKING:
+    from assistant.retrieval import Candidate
+    from assistant.store import Store
 
 _PLACE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|自治区|市)")
 _NOT_PLACES = {"城市", "省市", "县市"}
@@ -89,4 +94,35 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(jieba.lcut(text))
 
 
-__all__ = ["RuleMarks", "named_rules", "rule_marks"]
+_MARKS: dict[str, RuleMarks] = {}  # by doc_id, a hash of the document's content
+
+
+def held_rule_marks(store: Store) -> list[RuleMarks]:
+    """The marks of every regulation the store holds, computed once per document."""
+    rules = [d for d in store.documents() if d.kind != "report"]
+    for doc in rules:
+        if doc.doc_id not in _MARKS:
+            chunks = sorted(store.catalog.chunks([doc.doc_id]), key=lambda c: c.ordinal)
+            _MARKS[doc.doc_id] = rule_marks(doc.source, doc.title, chunks[0].text if chunks else "")
+    return [_MARKS[d.doc_id] for d in rules]
+
+
+def named_first(candidates: list[Candidate], named: list[str]) -> list[Candidate]:
+    """The passages of the regulations the question names first, each group in its own order.
+
+    Whether the rules answer at all is still decided on the search's best passage (its signals):
+    naming 「江苏规范」 or 「2021年的格式」 chooses among passages, it is no evidence of its own."""
+    if not named:
+        return candidates
+    return sorted(candidates, key=lambda c: c.chunk.source not in named)
+
+
+def without_rule_years(question: str, years: list[int], rules: list[RuleMarks]) -> list[int]:
+    """The question's years less those that mark a regulation it names: 「2021年版年报格式里…」
+    names a notice, not the reports of 2021."""
+    named = named_rules(question, rules)
+    marks = {year for r in rules if r.source in named for year in r.years}
+    return [y for y in years if y not in marks]
+
+
+__all__ = ["RuleMarks", "held_rule_marks", "named_first", "named_rules", "rule_marks", "without_rule_years"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.named_rules import RuleMarks, named_rules, rule_marks
+from assistant.named_rules import RuleMarks, named_rules, rule_marks, without_rule_years
 from ingest.pipeline import parse_file
 
 REGULATIONS = Path(__file__).resolve().parent.parent / "data" / "corpus" / "regulations"
@@ -61,6 +61,12 @@ def test_a_question_names_the_regulations_that_hold_all_its_marks(rules, questio
 )
 def test_questions_naming_no_single_held_regulation_name_none(rules, question):
     assert named_rules(question, rules) == []
+
+
+def test_only_a_year_that_marks_a_named_regulation_leaves(rules):
+    assert without_rule_years("照2021年版的年报格式，行政复议怎么统计？", [2021], rules) == []
+    assert without_rule_years("2021年平潭收到多少申请？", [2021], rules) == [2021]
+    assert without_rule_years("2020年和2021年的年报格式通知有什么不同", [2020, 2021], rules) == [2020, 2021]
 
 
 def test_the_named_notice_answers_over_an_older_one_of_the_same_words(corpus_assistant):
