@@ -87,7 +87,8 @@ def question_terms(question: str, agency_names: Iterable[str] = (), extra: Itera
     text = question
     for name in sorted(agency_names, key=len, reverse=True):
         text = text.replace(name, " ")
-    text = re.sub(r"(?:19|20)\d{2}\s*(?:年度报告|年报|年度|年)?", " ", text)  # 「2024年报里」 leaves no 「报里」
+    # a year with its 年报 / 年度报告: 「2024年报里」 leaves no 「报里」
+    text = re.sub(r"(?:19|20)\d{2}\s*(?:年度报告|年报|年度|年)?", " ", text)
     text = _QUESTION_WORDS.sub(" ", text)
     terms = [t for t in tokenize(text) if len(t) >= 2 or re.match(r"[A-Za-z0-9]", t)]
     terms += [t for t in extra if t]
