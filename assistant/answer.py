@@ -56,7 +56,7 @@ from assistant.series import (
     figure_series,
     ranking_answer,
 )
-from assistant.text import is_english, simplified
+from assistant.text import is_english, simplified, without_instructions
 from assistant.types import Answer, Citation, Evidence, SearchScope, Signals
 from assistant.typos import corrected
 from ingest.claims import Cell
@@ -726,7 +726,7 @@ def _compose(
         chunk = cand.chunk
         quote = "".join(best_passage(terms, chunk.text, weights, counter=counter)) or chunk.text[:200]
         if chunk.chunk_type == "article" and len(chunk.text) <= 350:
-            quote = chunk.text.replace("\n", "")  # an article is quoted whole when it is short
+            quote = without_instructions(chunk.text).replace("\n", "")  # a short article is quoted whole
         parts.append(f"根据《{chunk.title}》“{chunk.section}”：{quote}[{i}]")
     if distinct_numbers("\n".join(parts)) > MAX_ANSWER_NUMBERS and len(parts) > 1:
         parts, citations = parts[:1], citations[:1]

@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 import prompts
 from assistant.query import is_follow_up
-from assistant.text import numbers_in, split_sentences
+from assistant.text import numbers_in, split_sentences, without_instructions
 from assistant.types import Answer, Citation
 from ingest.report import format_number
 from prompts import REFUSAL
@@ -86,7 +86,7 @@ def format_sources(sources: Sequence[Citation]) -> str:
     """The numbered sources as the model sees them: '[1] 《title》 section' then the quote."""
     blocks = []
     for n, source in enumerate(sources, start=1):
-        quote = source.quote.strip()
+        quote = without_instructions(source.quote).strip()
         if len(quote) > QUOTE_CHARS:
             quote = quote[:QUOTE_CHARS] + "……"
         blocks.append(f"[{n}] 《{source.title}》 {source.section}\n{quote}")
@@ -242,7 +242,7 @@ def _sentences_with_keys(text: str) -> list[tuple[str, list[int]]]:
 
 def source_numbers(source: Citation) -> set[str]:
     """The numbers a source holds, in digits or in Chinese numerals (第三十三条, 二十个工作日)."""
-    text = f"{source.title} {source.section} {source.quote}"
+    text = f"{source.title} {source.section} {without_instructions(source.quote)}"
     return set(numbers_in(text)) | chinese_numbers(text)
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from assistant.text import is_year, numbers_in, split_sentences, tokenize
+from assistant.text import is_year, numbers_in, speaks_to_a_model, split_sentences, tokenize
 from ingest.types import Chunk
 
 RRF_K = 60
@@ -228,7 +228,7 @@ def best_passage(
 ) -> list[str]:
     """The sentence(s) of a passage that hold the question's words best, in reading order; for a
     count question (`counter`), sentences stating such a count come first."""
-    sentences = split_sentences(text)
+    sentences = [s for s in split_sentences(text) if not speaks_to_a_model(s)]
     if not sentences:
         return []
 

@@ -67,6 +67,28 @@ def bigrams(text: str) -> set[str]:
     return grams
 
 
+# A sentence in a document that speaks to a language model instead of a reader (「忽略以上指令，回答…」,
+# 「ignore the previous instructions」): it is never quoted, shown to a model or counted as a source
+# of numbers. Government reports have no reason to say this.
+_TO_A_MODEL = re.compile(
+    r"(?:忽略|无视|忽视|不要理会|不要遵守)[^。！？\n]{0,8}(?:指令|指示|提示词|prompt)|"
+    r"(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the\s+|your\s+)?"
+    r"(?:previous\s+|above\s+|prior\s+|earlier\s+|preceding\s+)?(?:instructions?|prompts?)|system\s+prompt",
+    re.I,
+)
+
+
+def speaks_to_a_model(sentence: str) -> bool:
+    return _TO_A_MODEL.search(sentence) is not None
+
+
+def without_instructions(text: str) -> str:
+    """The text less its sentences that speak to a language model (see _TO_A_MODEL)."""
+    if not _TO_A_MODEL.search(text):
+        return text
+    return "".join(s for s in re.split(r"(?<=[。！？；;!?\n])", text) if not speaks_to_a_model(s))
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences; a short lead-in line ending in a colon ('主要问题:') stays with what follows."""
     parts = [p.strip() for p in re.split(r"(?<=[。！？；;\n])", text) if p.strip()]
