@@ -16,7 +16,7 @@ from assistant import glossary
 from assistant.answerability import Thresholds, load_thresholds
 from assistant.facts import Figure, column_parts, figure, figure_quote
 from assistant.lexicon import Quantity, find_column, find_quantity
-from assistant.named_rules import held_rule_marks, named_first, named_rules, without_rule_years
+from assistant.named_rules import RuleMarks, named_first, named_rules, regulation_marks, without_rule_years
 from assistant.plainwords import plain_english, plain_sentence
 from assistant.query import (
     AgencyNames,
@@ -100,7 +100,7 @@ class Context:
 class _Held:
     """What every question reads of the catalog, at one catalog generation: the documents (by
     source), the reports and their (agency, year) pairs, the agency table and its names prepared for
-    matching, the latest year."""
+    matching, the latest year, the marks of the regulations."""
 
     generation: int
     documents: list[Document]
@@ -109,6 +109,7 @@ class _Held:
     agencies: dict[str, list[str]]
     names: AgencyNames
     latest: int | None
+    rules: list[RuleMarks]  # the held regulations' marks (assistant.named_rules)
 
 
 def _held(ctx: Context) -> _Held:
@@ -125,7 +126,8 @@ def _held(ctx: Context) -> _Held:
         latest = max((d.year for d in reports if d.year), default=None)
         reported = frozenset((d.agency, d.year) for d in reports)
         names = AgencyNames(agencies)
-        held = ctx.held = _Held(generation, documents, reports, reported, agencies, names, latest)
+        rules = regulation_marks(store, [d for d in documents if d.kind != "report"])
+        held = ctx.held = _Held(generation, documents, reports, reported, agencies, names, latest, rules)
     return held
 
 
@@ -213,10 +215,10 @@ def offline_answer(
     history = [{**turn, "content": simplified(str(turn.get("content") or ""))} for turn in history]
     store = ctx.store
     held = _held(ctx)
-    documents, reports, agencies, latest = held.documents, held.reports, held.agencies, held.latest
+    documents, reports, latest = held.documents, held.reports, held.latest
     slots = with_history(question, history, held.names, latest)
     if not slots.agencies and slots.years:  # 「2021年版年报格式」 names a regulation, not a report year
-        slots.years = without_rule_years(question, slots.years, held_rule_marks(store))
+        slots.years = without_rule_years(question, slots.years, held.rules)
     if slots.quantity is None and (slots.agencies or slots.years) and asks_for_count(question):
         _quantity_by_meaning(store, question, slots)
     if agency and not slots.agencies:
@@ -250,9 +252,9 @@ def offline_answer(
 
     counting = "quantity" in slots.carried or slots.aggregate is not None or asks_for_count(question)
     if slots.quantity and (slots.agencies or slots.years) and counting:
-        if _counted_in_narrative(ctx, question, slots, reports, agencies):
+        if _counted_in_narrative(ctx, question, slots, held):
             trial = replace(evidence, citations=[], trials=[])
-            narrated = _retrieval_answer(ctx, slots, trial, agencies)
+            narrated = _retrieval_answer(ctx, slots, trial, held)
             if narrated.status == "answered":
                 return narrated, trial
         answer = _facts_answer(store, reports, slots, question, evidence)
@@ -271,7 +273,7 @@ def offline_answer(
             evidence.path = "not_found"
             return _not_found(f"资料库中没有《{unheld}》，只收录了{_held_rules(documents)}。"), evidence
 
-    return _retrieval_answer(ctx, slots, evidence, agencies), evidence
+    return _retrieval_answer(ctx, slots, evidence, held), evidence
 
 
 def _held_rules(documents: list[Document]) -> str:
@@ -309,21 +311,20 @@ def _agency_table(store: Store, reports: list[Document]) -> dict[str, list[str]]
 # --------------------------------------------------------------------------- facts
 
 
-def _counted_in_narrative(
-    ctx: Context, question: str, slots: Slots, reports: list[Document], aliases: dict[str, list[str]]
-) -> bool:
+def _counted_in_narrative(ctx: Context, question: str, slots: Slots, held: _Held) -> bool:
     """「2020年《问政平潭之有事你说》收到群众诉求多少件」 reads as 表三's 收到申请, but its rarest word
     (诉求) is no word of the report's tables, and a passage of the report holds it and states a
     count of what was asked: that count is the narrative's, not the table's."""
     counter = asked_counter(question)
     if counter is None or slots.quantity is None:
         return False
-    names = [alias for agency in slots.agencies for alias in aliases.get(agency) or agency_aliases(agency)]
-    terms = question_terms(question, names)
+    terms = question_terms(question, _agency_names(slots, held.agencies))
     rare = rarest_term(terms, ctx.store.term_weights(terms))
     if rare is None or find_quantity(rare) or find_column(rare, slots.quantity.table):
         return False
-    docs = [d for d in reports if d.agency in slots.agencies and (not slots.years or d.year in slots.years)]
+    docs = [
+        d for d in held.reports if d.agency in slots.agencies and (not slots.years or d.year in slots.years)
+    ]
     labels = " ".join(f"{f.row_path} {f.column}" for doc in docs for f in ctx.store.catalog.facts(doc.doc_id))
     if not docs or found_in(rare, f"{slots.quantity.label} {labels}"):
         return False
@@ -664,19 +665,21 @@ def _citation(chunk: Chunk) -> Citation:
     return Citation(source=chunk.source, title=chunk.title, section=chunk.section, quote=chunk.text)
 
 
-def _retrieval_answer(
-    ctx: Context, slots: Slots, evidence: Evidence, aliases: dict[str, list[str]]
-) -> Answer:
+def _agency_names(slots: Slots, aliases: dict[str, list[str]]) -> list[str]:
+    """Every name of the agencies the question names (`aliases`: each agency's names)."""
+    return [alias for agency in slots.agencies for alias in aliases.get(agency) or agency_aliases(agency)]
+
+
+def _retrieval_answer(ctx: Context, slots: Slots, evidence: Evidence, held: _Held) -> Answer:
     """The best passage's sentences, when the calibrated evidence admits it; else not_found (and
-    an LLM, if configured, still sees the passages). `aliases`: each agency's names."""
+    an LLM, if configured, still sees the passages)."""
     question = evidence.question
     extra = tuple(glossary.chinese_terms(question)) if is_english(question) else ()
-    names = [alias for agency in slots.agencies for alias in aliases.get(agency) or agency_aliases(agency)]
-    terms = question_terms(question, names, extra)
+    terms = question_terms(question, _agency_names(slots, held.agencies), extra)
     weights = ctx.store.term_weights(terms)
     chosen: tuple[Answer, list[Citation]] | None = None
     fallback: list[Candidate] = []
-    named = [] if slots.agencies else named_rules(question, held_rule_marks(ctx.store))
+    named = [] if slots.agencies else named_rules(question, held.rules)
     for flt in _search_filters(slots, question):
         candidates, signals = _ranked(ctx.store, question, flt, ctx.top_k, terms, weights, extra)
         candidates = named_first(candidates, named)

@@ -22,6 +22,7 @@ from assistant.query import roman_names
 if TYPE_CHECKING:
     from assistant.retrieval import Candidate
     from assistant.store import Store
+    from ingest.types import Document
 
 _PLACE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(?:省|自治区|市)")
 _NOT_PLACES = {"城市", "省市", "县市"}
@@ -94,17 +95,13 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(jieba.lcut(text))
 
 
-_MARKS: dict[str, RuleMarks] = {}  # by doc_id, a hash of the document's content
-
-
-def held_rule_marks(store: Store) -> list[RuleMarks]:
-    """The marks of every regulation the store holds, computed once per document."""
-    rules = [d for d in store.documents() if d.kind != "report"]
-    for doc in rules:
-        if doc.doc_id not in _MARKS:
-            chunks = sorted(store.catalog.chunks([doc.doc_id]), key=lambda c: c.ordinal)
-            _MARKS[doc.doc_id] = rule_marks(doc.source, doc.title, chunks[0].text if chunks else "")
-    return [_MARKS[d.doc_id] for d in rules]
+def regulation_marks(store: Store, regulations: list[Document]) -> list[RuleMarks]:
+    """The marks of the store's regulations, each from its title and first passage."""
+    marks = []
+    for doc in regulations:
+        chunks = sorted(store.catalog.chunks([doc.doc_id]), key=lambda c: c.ordinal)
+        marks.append(rule_marks(doc.source, doc.title, chunks[0].text if chunks else ""))
+    return marks
 
 
 def named_first(candidates: list[Candidate], named: list[str]) -> list[Candidate]:
@@ -125,4 +122,4 @@ def without_rule_years(question: str, years: list[int], rules: list[RuleMarks]) 
     return [y for y in years if y not in marks]
 
 
-__all__ = ["RuleMarks", "held_rule_marks", "named_first", "named_rules", "rule_marks", "without_rule_years"]
+__all__ = ["RuleMarks", "named_first", "named_rules", "regulation_marks", "rule_marks", "without_rule_years"]
