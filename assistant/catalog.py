@@ -9,6 +9,7 @@ GONGKAI_DATABASE_URL names one (several app processes on several machines).
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,28 @@ def create_schema(db: Database) -> None:
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (str(version),),
         )
+        if not _current_state(db):  # a catalog from before the token, or last written by older code
+            _draw_state(db)
+
+
+def _draw_state(db: Database) -> None:
+    """A fresh random token for the catalog's contents at its current generation, written by every
+    transaction that bumps the generation: two catalogs, or one catalog before and after any write,
+    never share one (a generation alone is shared by a catalog made again from scratch)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    token = f"{int(row[0]) if row else 0}:{secrets.token_hex(16)}"
+    db.execute(
+        "INSERT INTO meta(key, value) VALUES ('state', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (token,),
+    )
+
+
+def _current_state(db: Database) -> str:
+    """The state token when it was drawn at the current generation, else '' (a writer that bumps the
+    generation without drawing one, as code from before the token does, leaves it behind)."""
+    values = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'state')").fetchall())
+    token = str(values.get("state", ""))
+    return token if token.split(":", 1)[0] == str(int(values.get("generation", 0))) else ""
 
 
 class Catalog:
@@ -187,6 +210,7 @@ class Catalog:
             "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
             "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
         )
+        _draw_state(self.db)
 
     def record_agency(self, canonical: str, names: dict[str, str]) -> None:
         """Record an agency and names of it ({name: origin}); a name already filed stays where it is."""
@@ -258,6 +282,13 @@ class Catalog:
         with self._lock:
             row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
+
+    def state(self) -> str:
+        """A token naming the catalog's contents as they are (see `_draw_state`; '' when none is
+        current): what a worker's saved BM25 view was built at, so it can be used without reading
+        every chunk again."""
+        with self._lock:
+            return _current_state(self.db)
 
     def documents(self) -> list[Document]:
         """Every document, by source. Read from the database once per generation: every write of

@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import zipfile
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,7 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INDEX_DIR = "bm25"
-INDEX_FORMAT = 2  # 1 was a bm25s save
+INDEX_FORMAT = 3  # 1 was a bm25s save; 2 kept the per-row chunk and document ids in the JSON
+READABLE_FORMATS = (2, INDEX_FORMAT)
 
 # bm25s.BM25()'s defaults, as the index was built with bm25s: method and IDF "lucene".
 K1 = 1.5
@@ -174,7 +176,7 @@ class Bm25Index:
         self.alive = np.zeros(0, dtype=bool)
         self.chunk_ids: list[str] = []  # per row
         self.doc_ids: list[str] = []  # per row
-        self.row_of: dict[str, int] = {}  # live chunk id -> row
+        self._row_of: dict[str, int] | None = {}  # live chunk id -> row; None: made when first read
         self.docs: dict[str, list[Any]] = {}  # document_key of each document with live rows
         self._doc_rows: Counter[str] = Counter()
         self.live_length = 0
@@ -192,8 +194,25 @@ class Bm25Index:
         index.add(chunks, tokens)
         return index
 
+    @property
+    def row_of(self) -> dict[str, int]:
+        """Live chunk id -> row. A loaded index makes it when it is first read (0.1 s at N = 10 000,
+        not on the way to a restarted worker's first answer)."""
+        if self._row_of is None:
+            alive = self.alive.tolist()
+            self._row_of = {c: i for i, (c, a) in enumerate(zip(self.chunk_ids, alive)) if a}
+        return self._row_of
+
+    @row_of.setter
+    def row_of(self, value: dict[str, int]) -> None:
+        self._row_of = value
+
     def __len__(self) -> int:
-        return len(self.row_of)
+        return self._live()
+
+    def _live(self) -> int:
+        """How many rows are live (= len(row_of), without making it)."""
+        return int(np.count_nonzero(self.alive))
 
     def copy(self) -> Bm25Index:
         """An index that changes apart from this one: its arrays, lists and dicts copied, the
@@ -285,7 +304,7 @@ class Bm25Index:
         return (live_ids - self.row_of.keys()) | (stale & live_ids)
 
     def wants_compaction(self) -> bool:
-        dead = len(self.chunk_ids) - len(self.row_of)
+        dead = len(self.chunk_ids) - self._live()
         return len(self.segments) > self.MAX_SEGMENTS or dead > self.MAX_DEAD_SHARE * len(self.chunk_ids)
 
     def compact(self) -> np.ndarray:
@@ -365,7 +384,7 @@ class Bm25Index:
             if cached is not None:
                 self._cache.move_to_end(token_id)
                 return cached
-        live = len(self.row_of)
+        live = self._live()
         df = int(self.df[token_id])
         idf = np.float32(math.log(1 + (live - df + 0.5) / (df + 0.5)))
         norm = self._norms()
@@ -384,14 +403,17 @@ class Bm25Index:
     def _norms(self) -> np.ndarray:
         """k1 * ((1 - b) + b * len / avgdl) per row, for the current live rows' average length."""
         if self._norm is None or self._norm[0] != self._changes:
-            avgdl = np.float64(self.live_length) / len(self.row_of)  # = np.mean of the live lengths
+            avgdl = np.float64(self.live_length) / self._live()  # = np.mean of the live lengths
             norm = (K1 * ((1 - B) + B * self.lengths / avgdl)).astype(_WORK_DTYPE)
             self._norm = (self._changes, norm)
         return self._norm[1]
 
     # ------------------------------------------------------------------ disk
 
-    def save(self, folder: Path, generation: int) -> None:
+    def save(self, folder: Path, generation: int, view: SavedView | None = None) -> None:
+        """The index's arrays, per-row chunk and document ids (as arrays: the JSON of 508 852 ids and
+        their parse were 0.4 s of a restarted worker's start at N = 10 000) and, when given, the
+        caller's `view` with the catalog state it was made at, in `index.npz`; the rest in `gongkai.json`."""
         arrays: dict[str, np.ndarray] = {"lengths": self.lengths, "alive": self.alive, "df": self.df}
         for i, s in enumerate(self.segments):
             arrays.update(
@@ -403,27 +425,45 @@ class Bm25Index:
                     f"s{i}_tf": s.tf,
                 }
             )
-        np.savez(folder / "index.npz", **arrays)  # type: ignore[arg-type]
-        meta = {
+        documents = list(dict.fromkeys(self.doc_ids))
+        code = {d: i for i, d in enumerate(documents)}
+        arrays["row_documents"] = np.fromiter((code[d] for d in self.doc_ids), np.int32, len(self.doc_ids))
+        arrays["chunk_text"], arrays["chunk_lengths"] = _pack(self.chunk_ids)
+        meta: dict[str, Any] = {
             "format": INDEX_FORMAT,
             "tokenizer": tokenizer_fingerprint(),
             "generation": generation,
             "segments": len(self.segments),
             "vocab": list(self.vocab),
-            "chunks": self.chunk_ids,
-            "documents": self.doc_ids,
+            "documents": documents,
             "keys": self.docs,
         }
+        if view is not None:
+            arrays.update({f"view_{name}": column for name, column in view.arrays.items()})
+            meta["view"] = {"state": view.state, "meta": view.meta, "arrays": sorted(view.arrays)}
+        np.savez(folder / "index.npz", **arrays)  # type: ignore[arg-type]
         (folder / "gongkai.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> Bm25Index | None:
         """The index saved in `folder` under this tokenizer, or None."""
+        saved = cls.load_saved(folder)
+        return saved[0] if saved is not None else None
+
+    @classmethod
+    def load_saved(cls, folder: Path) -> tuple[Bm25Index, SavedView | None] | None:
+        """The index saved in `folder` under this tokenizer and the view saved with it (None when
+        none was), or None: no save, another tokenizer, a format this code does not read, or a
+        damaged save (all rebuilt by the caller, never served)."""
         try:
             meta = json.loads((folder / "gongkai.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if meta.get("format") != INDEX_FORMAT or meta.get("tokenizer") != tokenizer_fingerprint():
+        if (
+            not isinstance(meta, dict)
+            or meta.get("format") not in READABLE_FORMATS
+            or meta.get("tokenizer") != tokenizer_fingerprint()
+        ):
             return None
         try:
             with np.load(folder / "index.npz") as arrays:
@@ -441,17 +481,74 @@ class Bm25Index:
                             _counts(arrays[f"s{i}_tf"]),
                         )
                     )
-        except (OSError, ValueError, KeyError) as exc:  # a damaged save is rebuilt
+                rows = len(index.lengths)
+                if meta["format"] == 2:
+                    chunk_ids, documents = meta["chunks"], [sys.intern(d) for d in meta["documents"]]
+                    doc_codes = None
+                else:
+                    chunk_ids = _unpack(arrays["chunk_text"], arrays["chunk_lengths"])
+                    documents = [sys.intern(d) for d in meta["documents"]]
+                    doc_codes = arrays["row_documents"].astype(np.int64)
+                view = None
+                if meta["format"] == INDEX_FORMAT and isinstance(meta.get("view"), dict):
+                    saved = meta["view"]
+                    view = SavedView(
+                        str(saved["state"]),
+                        {name: arrays[f"view_{name}"] for name in saved["arrays"]},
+                        saved["meta"],
+                    )
+            if not (
+                len(index.alive) == rows
+                and len(chunk_ids) == rows
+                and (len(documents) == rows if doc_codes is None else len(doc_codes) == rows)
+                and sum(s.size for s in index.segments) <= rows
+                and len(index.df) == len(meta["vocab"])
+            ):
+                raise ValueError("the saved arrays disagree in length")
+            if doc_codes is not None and rows and (doc_codes.min() < 0 or doc_codes.max() >= len(documents)):
+                raise ValueError("a row's document is out of range")
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:  # rebuilt
             log.warning("saved BM25 index unreadable, rebuilding: %s", exc)
             return None
         index.vocab = {t: i for i, t in enumerate(meta["vocab"])}
-        # JSON gives a string per row; one per document instead (508 852 rows at N = 10 000: 57 MB)
-        index.chunk_ids, index.docs = meta["chunks"], meta["keys"]
-        index.doc_ids = [sys.intern(d) for d in meta["documents"]]
-        index.row_of = {c: i for i, (c, a) in enumerate(zip(index.chunk_ids, index.alive.tolist())) if a}
-        index._doc_rows = Counter(index.doc_ids[r] for r in index.row_of.values())
+        index.chunk_ids, index.docs = chunk_ids, meta["keys"]
+        if doc_codes is None:  # format 2: a string per row from the JSON; one per document instead
+            index.doc_ids = documents
+            index.row_of = {c: i for i, (c, a) in enumerate(zip(chunk_ids, index.alive.tolist())) if a}
+            index._doc_rows = Counter(index.doc_ids[r] for r in index.row_of.values())
+        else:
+            index.doc_ids = [documents[c] for c in doc_codes.tolist()]
+            index._row_of = None
+            live = np.bincount(doc_codes[index.alive], minlength=len(documents)).tolist()
+            index._doc_rows = Counter({d: n for d, n in zip(documents, live) if n})
         index.live_length = int(index.lengths[index.alive].sum())
-        return index
+        return index, view
+
+
+@dataclass
+class SavedView:
+    """What a caller saves beside the index about the same rows (the store's view of the live
+    chunks in catalog order), with the catalog state (`Catalog.state`) it was made at: arrays, and
+    JSON-able `meta`. Worth reading only while the catalog is still at that state."""
+
+    state: str
+    arrays: dict[str, np.ndarray]
+    meta: Any
+
+
+def _pack(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Strings as one UTF-8 text (bytes) and each one's length in characters."""
+    lengths = np.fromiter((len(x) for x in strings), dtype=np.int64, count=len(strings))
+    return np.frombuffer("".join(strings).encode("utf-8"), dtype=np.uint8), lengths
+
+
+def _unpack(text: np.ndarray, lengths: np.ndarray) -> list[str]:
+    joined = text.tobytes().decode("utf-8")
+    ends = np.cumsum(lengths)
+    if len(ends) and int(ends[-1]) != len(joined) or (len(lengths) and int(lengths.min()) < 0):
+        raise ValueError("the saved chunk ids disagree with their lengths")
+    bounds = ends.tolist()
+    return [joined[a:b] for a, b in zip([0, *bounds[:-1]], bounds)]
 
 
 def _folder(data_dir: Path) -> Path:
@@ -463,14 +560,19 @@ def load_index(data_dir: Path) -> Bm25Index | None:
     return Bm25Index.load(_folder(data_dir) / "current")
 
 
-def save_index(data_dir: Path, index: Bm25Index, generation: int) -> None:
+def load_saved(data_dir: Path) -> tuple[Bm25Index, SavedView | None] | None:
+    """The index this worker saved and the view saved with it, or None (see `Bm25Index.load_saved`)."""
+    return Bm25Index.load_saved(_folder(data_dir) / "current")
+
+
+def save_index(data_dir: Path, index: Bm25Index, generation: int, view: SavedView | None = None) -> None:
     """Save the index with what it covers; written aside and renamed into place, so a crash or a
     second process never leaves a half-written `current`."""
     root = _folder(data_dir)
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=root))
     try:
-        index.save(staging, generation)
+        index.save(staging, generation, view)
         current = root / "current"
         old = root / f"old-{os.getpid()}"
         if current.exists():

@@ -21,7 +21,7 @@ from assistant.catalog import Catalog
 from assistant.embeddings import embedder_name, make_embedder
 from assistant.quantities import QuantityIndex, load_glosses
 from assistant.retrieval import Hit, SearchFilter, fuse, weighted_fusion
-from assistant.sparse import Bm25Index, chunk_tokens, document_key, load_index, save_index
+from assistant.sparse import Bm25Index, SavedView, chunk_tokens, document_key, load_saved, save_index
 from assistant.text import tokenize
 from assistant.wordings import (
     BUNDLED_WORDINGS,
@@ -581,19 +581,27 @@ class Store:
 
     def _updated_bm25(self, generation: int) -> _Bm25 | None:
         """This process's BM25 at a new catalog generation. In a process that has none yet: the
-        index saved in the data dir, brought up to date, or a full build. Afterwards: only the
-        chunks the catalog gained or lost since (an ingest or removal here or in another process)
-        are applied, by their ids, the added ones from their stored tokens."""
+        index and view saved in the data dir as they are when the catalog is still in the state
+        they were saved at (`Catalog.state`), else the saved index brought up to date, or a full
+        build. Afterwards: only the chunks the catalog gained or lost since (an ingest or removal
+        here or in another process) are applied, by their ids, the added ones from their stored tokens."""
+        state = self.catalog.state()  # read before the chunks: a view saved under it is never newer
         view = self._bm25
         if view is None:
-            index = load_index(self.data_dir)
-            if index is None:
+            saved = load_saved(self.data_dir)
+            if saved is None:
                 chunks = self.catalog.chunks()
                 if not chunks:
                     return None
                 index = Bm25Index.build(chunks, chunk_tokens(self.catalog, chunks))
-                save_index(self.data_dir, index, generation)
-                return _Bm25(index, chunks, len(chunks))
+                built = _Bm25(index, chunks, len(chunks))
+                self._save_bm25(built, generation, state)
+                return built
+            index, kept = saved
+            if state and kept is not None and kept.state == state:
+                restored = _Bm25.restored(index, kept)
+                if restored is not None:  # the catalog has not changed since: no chunk read
+                    return restored
             refs = self._catalog_refs()
             if not refs:
                 return None
@@ -603,9 +611,10 @@ class Store:
             added = self._chunks_in_order([r.chunk_id for r in refs if r.chunk_id in wanted])
             del ids
             removed, _ = index.update(stale, added, chunk_tokens(self.catalog, added))
-            if removed.size or added:
-                save_index(self.data_dir, index, generation)
-            return _Bm25(index, refs, len(refs))
+            caught_up = _Bm25(index, refs, len(refs))
+            if removed.size or added or state:  # saved with a view it can be used from next time
+                self._save_bm25(caught_up, generation, state)
+            return caught_up
         docs = {d.doc_id: document_key(d) for d in self.catalog.documents()}
         ids = self.catalog.chunk_ids()
         stale = view.index.stale(ids, docs)
@@ -616,8 +625,18 @@ class Store:
         # finishes over the index as it was.
         index = view.index.copy()
         removed, renumber = index.update(stale, added, chunk_tokens(self.catalog, added))
-        save_index(self.data_dir, index, generation)
-        return view.updated(index, removed, added, renumber) if len(index) else None
+        if not len(index):
+            save_index(self.data_dir, index, generation)
+            return None
+        updated = view.updated(index, removed, added, renumber)
+        self._save_bm25(updated, generation, state)
+        return updated
+
+    def _save_bm25(self, view: _Bm25, generation: int, state: str) -> None:
+        """Save the view's index, and the view itself under the catalog `state` read before its
+        chunks were, when the catalog is still in it (nothing was written while they were read)."""
+        kept = view.saved(state) if state and self.catalog.state() == state else None
+        save_index(self.data_dir, view.index, generation, kept)
 
     def _chunks_in_order(self, chunk_ids: list[str]) -> list[Chunk]:
         """Whole chunks (texts too) by id, in the order given; ids the catalog no longer has are left out."""
@@ -689,6 +708,54 @@ class _Bm25:
         self.codes: dict[str, dict[Any, int]] = {name: {} for name in ("source", *self.COLUMNS)}
         self.sources: list[str] = []  # by source code
         self.ids, self.order, self.source, self.ordinal, self.columns = self._encode(chunks, count)
+
+    def saved(self, state: str) -> SavedView:
+        """The view as arrays and codes, to be saved beside its index under catalog `state`."""
+        arrays = {"order": self.order, "source": self.source, "ordinal": self.ordinal, **self.columns}
+        codes = {name: list(codes) for name, codes in self.codes.items()}  # values in code order
+        return SavedView(state, arrays, {"codes": codes})
+
+    @classmethod
+    def restored(cls, index: Bm25Index, saved: SavedView) -> _Bm25 | None:
+        """The view `saved` over the index saved with it, or None when it does not fit the index
+        (then the caller reads the catalog's chunks again)."""
+        try:
+            arrays = saved.arrays
+            values = saved.meta["codes"]
+            columns = {name: arrays[name] for name in cls.COLUMNS}
+            order, source, ordinal = arrays["order"], arrays["source"], arrays["ordinal"]
+            count = len(order)
+            codes = {
+                name: {value: i for i, value in enumerate(values[name])} for name in ("source", *cls.COLUMNS)
+            }
+        except (KeyError, TypeError) as exc:
+            log.warning("saved BM25 view unreadable, reading the catalog: %s", exc)
+            return None
+        sizes = {name: len(codes[name]) for name in codes}
+        if not (
+            count
+            and count == index._live()
+            and all(len(a) == count for a in (source, ordinal, *columns.values()))
+            and all(len(codes[name]) == len(values[name]) for name in codes)  # no value twice
+            and int(order.min()) >= 0
+            and int(order.max()) < len(index.alive)
+            and len(np.unique(order)) == count
+            and bool(index.alive[order].all())
+            and all(
+                int(column.min()) >= 0 and int(column.max()) < sizes[name]
+                for name, column in (("source", source), *columns.items())
+            )
+        ):
+            log.warning("saved BM25 view does not fit its index, reading the catalog")
+            return None
+        view = cls.__new__(cls)
+        view.index, view.vocab = index, index.vocab
+        view.codes = codes
+        view.sources = list(values["source"])
+        chunk_ids = index.chunk_ids
+        view.ids = [chunk_ids[row] for row in order.tolist()]
+        view.order, view.source, view.ordinal, view.columns = order, source, ordinal, columns
+        return view
 
     def _encode(
         self, chunks: Iterable[_ChunkRef | Chunk], count: int

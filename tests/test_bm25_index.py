@@ -8,6 +8,7 @@ the same data dir, as a second worker or `gongkai ingest` would be.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -235,3 +236,156 @@ def test_a_renamed_agency_reaches_the_filter(data_dir, builds):
     }
     _assert_scores_as_bm25s(store)
     assert len(builds) == 1
+
+
+def _view(store: Store) -> tuple:
+    """Everything a store's BM25 view holds, to compare two views."""
+    view, ids = store._bm25_index()
+    assert view is not None
+    return (
+        ids,
+        view.order.tolist(),
+        view.source.tolist(),
+        view.ordinal.tolist(),
+        {name: column.tolist() for name, column in view.columns.items()},
+        view.codes,
+        view.sources,
+    )
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The catalog reads of every chunk from here on (what a restarted worker skips when it can)."""
+    seen: list[str] = []
+    for name in ("chunk_refs", "chunks", "chunk_ids"):
+        real = getattr(Catalog, name)
+
+        def counting(self, *args, _real=real, _name=name, **kwargs):
+            if _name != "chunks" or not args:  # `chunks(doc_ids)` reads a few documents' chunks
+                seen.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Catalog, name, counting)
+    return seen
+
+
+def test_a_restarted_worker_takes_the_saved_view_while_the_catalog_is_unchanged(data_dir, builds, reads):
+    first = Store(data_dir)
+    expected = _view(first)
+    assert builds == [len(expected[0])]
+    reads.clear()
+    restarted = Store(data_dir)
+    assert _view(restarted) == expected and reads == []  # no chunk read at all
+    _assert_scores_as_bm25s(restarted)
+    assert len(builds) == 1
+
+
+def test_a_catalog_changed_since_the_save_is_read_again(data_dir, parsed, builds, reads):
+    Store(data_dir)._bm25_index()
+    writer = Catalog(data_dir / "gongkai.sqlite")
+    _write(writer, parsed[ADDED])  # another worker's ingest: a new state
+    reads.clear()
+    later = Store(data_dir)
+    _assert_scores_as_bm25s(later)
+    assert "chunk_refs" in reads and len(builds) == 1
+
+    # a writer that bumps the generation but draws no state (code from before the token)
+    gone = parsed[REMOVED].document.doc_id
+    with writer.db.transaction():
+        writer.db.execute("DELETE FROM chunks WHERE doc_id = ?", (gone,))
+        writer.db.execute("DELETE FROM documents WHERE doc_id = ?", (gone,))
+        writer.db.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'"
+        )
+    assert writer.state() == ""
+    reads.clear()
+    older = Store(data_dir)
+    _assert_scores_as_bm25s(older)
+    assert "chunk_refs" in reads and not {c.chunk_id for c in parsed[REMOVED].chunks} & older._live_ids()
+    writer.close()
+
+
+def test_a_catalog_made_again_to_the_same_generation_is_not_taken_for_the_saved_one(
+    data_dir, parsed, tmp_path
+):
+    Store(data_dir)._bm25_index()
+    other = tmp_path / "other"
+    other.mkdir()
+    catalog = Catalog(other / "gongkai.sqlite")
+    for name, doc in parsed.items():
+        if name != REMOVED:  # as many writes as data_dir's catalog had, other documents
+            _write(catalog, doc)
+    assert catalog.generation() == Catalog(data_dir / "gongkai.sqlite").generation()
+    catalog.close()
+    shutil.copytree(data_dir / "bm25", other / "bm25")
+    store = Store(other)
+    _assert_scores_as_bm25s(store)
+    assert not {c.chunk_id for c in parsed[REMOVED].chunks} & store._live_ids()
+
+
+def _as_format_2(folder: Path) -> None:
+    """Rewrite a saved index as the code before format 3 saved it: the per-row chunk and document ids
+    in the JSON, float32 term frequencies, no view."""
+    meta = json.loads((folder / "gongkai.json").read_text(encoding="utf-8"))
+    with np.load(folder / "index.npz") as saved:
+        arrays = {k: saved[k] for k in saved.files if not k.startswith("view_")}
+    chunk_ids = sparse._unpack(arrays.pop("chunk_text"), arrays.pop("chunk_lengths"))
+    documents = [meta["documents"][c] for c in arrays.pop("row_documents").tolist()]
+    arrays.update({k: v.astype(np.float32) for k, v in arrays.items() if k.endswith("_tf")})
+    np.savez(folder / "index.npz", **arrays)
+    meta.pop("view")
+    meta.update({"format": 2, "chunks": chunk_ids, "documents": documents})
+    (folder / "gongkai.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _damage(folder: Path, how: str) -> None:
+    if how == "truncated arrays":
+        data = (folder / "index.npz").read_bytes()
+        (folder / "index.npz").write_bytes(data[: len(data) // 2])
+    elif how == "broken JSON":
+        (folder / "gongkai.json").write_text('{"format": 3, "tokeni', encoding="utf-8")
+    else:  # a save whose arrays disagree with each other
+        meta = json.loads((folder / "gongkai.json").read_text(encoding="utf-8"))
+        with np.load(folder / "index.npz") as saved:
+            arrays = {k: saved[k] for k in saved.files}
+        if how == "short view":
+            arrays["view_order"] = arrays["view_order"][:-1]
+        elif how == "view of dead rows":
+            arrays["view_order"] = arrays["view_order"][::-1] + 1
+        elif how == "chunk ids":
+            arrays["chunk_lengths"] = arrays["chunk_lengths"][:-1]
+        elif how == "unknown format":
+            meta["format"] = 99
+        np.savez(folder / "index.npz", **arrays)
+        (folder / "gongkai.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_format_2_save_is_read_and_saved_again_in_the_new_format(data_dir, builds, reads):
+    expected = _view(Store(data_dir))
+    _as_format_2(data_dir / "bm25" / "current")
+    reads.clear()
+    converted = Store(data_dir)
+    assert _view(converted) == expected and "chunk_refs" in reads and len(builds) == 1  # no build
+    _assert_scores_as_bm25s(converted)
+    meta = json.loads((data_dir / "bm25" / "current" / "gongkai.json").read_text(encoding="utf-8"))
+    assert meta["format"] == sparse.INDEX_FORMAT and "chunks" not in meta
+    reads.clear()
+    assert _view(Store(data_dir)) == expected and reads == []  # the view saved with it this time
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["truncated arrays", "broken JSON", "unknown format", "chunk ids", "short view", "view of dead rows"],
+)
+def test_a_damaged_save_is_rebuilt_or_read_again_never_served(data_dir, builds, reads, how):
+    expected = _view(Store(data_dir))
+    _damage(data_dir / "bm25" / "current", how)
+    reads.clear()
+    store = Store(data_dir)
+    assert _view(store) == expected
+    _assert_scores_as_bm25s(store)
+    view_only = how in ("short view", "view of dead rows")  # the index is sound: caught up, not built
+    assert len(builds) == (1 if view_only else 2)
+    assert reads[0] == ("chunk_refs" if view_only else "chunks")
+    reads.clear()
+    assert _view(Store(data_dir)) == expected and reads == []  # saved again, whole

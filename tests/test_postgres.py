@@ -181,8 +181,12 @@ def test_schema_is_created_on_first_use_and_migrations_recorded(postgres):
     version = catalog.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
     assert int(version) == MIGRATIONS[-1][0]
     assert catalog.is_empty() and catalog.generation() == 0
+    state = catalog.state()  # the contents' token (a saved BM25 view is used only under it)
+    assert state.startswith("0:")
     again = Catalog(Path("unused"), url)  # a second worker: nothing created twice, nothing lost
-    assert again.generation() == 0
+    assert again.generation() == 0 and again.state() == state
+    again.delete_document("none")  # a write: a new generation, a new token
+    assert catalog.state().startswith("1:") and catalog.state() != state
     catalog.close()
     again.close()
 

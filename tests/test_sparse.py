@@ -46,7 +46,9 @@ def test_a_restarted_worker_loads_the_saved_index(copied_data_dir, tokenized):
     built = _ranking(first)
     chunks = len(first.catalog.chunk_ids())
     meta = json.loads((copied_data_dir / "bm25" / "current" / "gongkai.json").read_text(encoding="utf-8"))
-    assert meta["generation"] == first.catalog.generation() and len(meta["chunks"]) == chunks
+    saved = sparse.load_saved(copied_data_dir)
+    assert saved is not None and saved[1] is not None and saved[1].state == first.catalog.state()
+    assert meta["generation"] == first.catalog.generation() and len(saved[0]) == chunks
     assert tokenized == []  # the ingest stored every chunk's tokens in the catalog
 
     tokenized.clear()
