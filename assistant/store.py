@@ -734,13 +734,15 @@ class _Bm25:
         sizes = {name: len(codes[name]) for name in codes}
         if not (
             count
-            and count == index._live()
-            and all(len(a) == count for a in (source, ordinal, *columns.values()))
+            and count == len(index)
+            and all(
+                a.dtype.kind == "i" and len(a) == count for a in (order, source, ordinal, *columns.values())
+            )
             and all(len(codes[name]) == len(values[name]) for name in codes)  # no value twice
             and int(order.min()) >= 0
             and int(order.max()) < len(index.alive)
-            and len(np.unique(order)) == count
             and bool(index.alive[order].all())
+            and int(np.count_nonzero(np.bincount(order, minlength=len(index.alive)))) == count  # no row twice
             and all(
                 int(column.min()) >= 0 and int(column.max()) < sizes[name]
                 for name, column in (("source", source), *columns.items())
