@@ -404,18 +404,22 @@ class Assistant:
             self.warm_up_error = type(exc).__name__
 
     def warm_up(self) -> float:
-        """Pay now what the first question would otherwise wait for: jieba's dictionary, the chromadb
-        import and the store's collection, the BM25 index, the embedder and a query embedding, the
-        common wordings and the table labels' glosses, the language model's client and the answer
-        modules. Returns the seconds it took; `warm` is true afterwards."""
+        """Pay now what the first question would otherwise wait for: jieba's dictionary, pypinyin's,
+        the chromadb import and the store's collection with its vectors, the BM25 index, the embedder
+        and a query embedding, the common wordings and the table labels' glosses, the language
+        model's client and the answer modules. Returns the seconds it took; `warm` is true afterwards."""
         from assistant.answer import offline_answer
         from assistant.text import simplified, tokenize
+        from assistant.typos import sounds
 
         started = time.perf_counter()
         tokenize(WARM_UP_QUESTION)  # loads jieba's dictionary
         simplified(WARM_UP_QUESTION)  # OpenCC's tables
+        sounds()  # pypinyin's tables (the typo check's)
         if not self.store.is_empty():
-            self.store.collection  # noqa: B018 (imports chromadb, opens the store)
+            # imports chromadb, opens the store; the count loads the collection's vectors, which the
+            # first search would otherwise wait for (1.2 s at N = 10 000)
+            self.store.collection.count()
             self.store.quantity_index()  # also builds (or loads) BM25
             ctx = replace(self.context(), llm=None)  # the model's client is built, never called
             offline_answer(ctx, WARM_UP_QUESTION, [])  # the query embedding, wordings, retrieval
