@@ -12,7 +12,14 @@ from assistant.answerability import Observation, Thresholds, calibrate, calibrat
 from assistant.config import Settings
 from assistant.glossary import chinese_terms, english_section
 from assistant.lexicon import find_column
-from assistant.query import asks_for_count, named_instruments, parse, parse_years, unheld_instrument
+from assistant.query import (
+    asks_for_count,
+    named_instruments,
+    parse,
+    parse_years,
+    pos_tagger,
+    unheld_instrument,
+)
 from assistant.retrieval import asked_measure, states_measure
 from assistant.service import Assistant
 from assistant.types import Signals
@@ -257,6 +264,27 @@ def test_a_named_law_is_held_or_not(question, unheld):
 def test_named_instruments_are_whole_names():
     assert named_instruments("违反个人信息保护法情节严重的最高罚多少钱") == ["个人信息保护法"]
     assert named_instruments("越级上访按照信访条例会怎么处理") == ["信访条例"]
+
+
+def test_part_of_speech_table_is_jiebas_own():
+    """The shared-key tag table named_instruments reads is jieba.posseg's table, word for word, and
+    tags a question as jieba.posseg's own tokenizer does (one built the way its import builds it)."""
+    import jieba
+    import jieba.posseg as pseg
+
+    tagger = pos_tagger()
+    own = pseg.POSTokenizer(jieba.dt)
+    assert len(tagger.word_tag_tab) == 349045
+    assert tagger.word_tag_tab == own.word_tag_tab
+    assert tagger.word_tag_tab["条例"] == "n" and tagger.word_tag_tab["按照"] == "p"
+    for question in [
+        "违反个人信息保护法情节严重的最高罚多少钱",
+        "越级上访按照信访条例会怎么处理",
+        "按照保密法",
+    ]:
+        assert [(w.word, w.flag) for w in tagger.cut(question)] == [
+            (w.word, w.flag) for w in own.cut(question)
+        ]
 
 
 def test_shipped_thresholds_were_calibrated():
