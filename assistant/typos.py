@@ -10,7 +10,9 @@ before the question is read.
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.glossary import entries
 from assistant.quantities import load_glosses
@@ -31,19 +33,46 @@ def vocabulary() -> tuple[str, ...]:
     )
 
 
-@lru_cache(maxsize=8192)
-def _sound(char: str) -> str:
-    """A character's toneless pinyin as an input method would type it (its most common reading)."""
+SOUNDS_PATH = Path(__file__).resolve().parent.parent / "data" / "sounds.tsv"
+FIRST, LAST = 0x4E00, 0x9FFF  # the characters _HAN matches: the only ones whose sounds are compared
+
+
+def pypinyin_sound(char: str) -> str:
+    """A character's toneless pinyin as an input method would type it (its most common reading),
+    as pypinyin gives it; the character itself when pypinyin has none."""
     from pypinyin import Style, lazy_pinyin
 
     found = lazy_pinyin(char, style=Style.NORMAL, errors="default")
     return found[0] if found else char
 
 
-def sounds() -> None:
-    """Load pypinyin and its tables now (0.35 s the first question the typo check compares sounds
-    for would otherwise wait)."""
-    _sound("公")
+@lru_cache(maxsize=1)
+def sounds() -> tuple[str, ...]:
+    """pypinyin_sound of every character FIRST..LAST, read from data/sounds.tsv (made by
+    `python -m assistant.typos`; one line per sound: the sound, a tab, its characters): a worker
+    holds these 20 992 references instead of pypinyin's tables (about 40 MB)."""
+    table = [chr(code) for code in range(FIRST, LAST + 1)]
+    for line in SOUNDS_PATH.read_text(encoding="utf-8").splitlines():
+        sound, chars = line.split("\t")
+        sound = sys.intern(sound)
+        for char in chars:
+            table[ord(char) - FIRST] = sound
+    return tuple(table)
+
+
+def _sound(char: str) -> str:
+    code = ord(char)
+    return sounds()[code - FIRST] if FIRST <= code <= LAST else pypinyin_sound(char)
+
+
+def write_sounds(path: Path = SOUNDS_PATH) -> None:
+    """Write data/sounds.tsv from the installed pypinyin (again after an upgrade; a test compares)."""
+    by_sound: dict[str, list[str]] = {}
+    for code in range(FIRST, LAST + 1):
+        sound = pypinyin_sound(chr(code))
+        if sound != chr(code):
+            by_sound.setdefault(sound, []).append(chr(code))
+    path.write_text("".join(f"{s}\t{''.join(cs)}\n" for s, cs in sorted(by_sound.items())), encoding="utf-8")
 
 
 def _sounds_alike(stretch: str, term: str) -> bool:
@@ -103,3 +132,7 @@ def _typo_of(stretch: str, term: str, terms: tuple[str, ...]) -> bool:
     if sum(a != b for a, b in zip(stretch, term)) > max(1, len(term) // 3):
         return False
     return _sounds_alike(stretch, term) and not _is_word(stretch) and stretch not in terms
+
+
+if __name__ == "__main__":
+    write_sounds()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.typos import corrected, vocabulary
+from assistant.typos import FIRST, LAST, corrected, pypinyin_sound, sounds, vocabulary
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,17 @@ def test_a_typo_gets_the_same_answer_as_the_right_word(corpus_assistant):
     typo = corpus_assistant.ask("平潭2021年被申请行政复意的有几件？")
     assert typo.status == "answered" and "被申请行政复议3件[1]" in typo.answer
     assert typo.citations[0].section == "表四 行政复议"
+
+
+def test_the_sound_table_is_pypinyins():
+    """data/sounds.tsv gives every character the typo check compares the sound pypinyin gives it
+    (the installed version; `python -m assistant.typos` writes it again after an upgrade)."""
+    table = sounds()
+    assert len(table) == LAST - FIRST + 1 == 20992
+    assert [i for i, sound in enumerate(table) if sound != pypinyin_sound(chr(FIRST + i))] == []
+    assert (table[ord("复") - FIRST], table[ord("意") - FIRST], table[ord("议") - FIRST]) == (
+        "fu",
+        "yi",
+        "yi",
+    )
+    assert sum(sound == chr(FIRST + i) for i, sound in enumerate(table)) == 68  # no reading: itself
