@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant import glossary
-from assistant.query import roman_names
+from assistant.query import roman_forms, roman_names
+from assistant.romanize import romanized
 
 if TYPE_CHECKING:
     from assistant.retrieval import Candidate
@@ -51,13 +52,16 @@ def _places(text: str) -> list[re.Match[str]]:
     ]
 
 
+def _title_places(title: str) -> list[re.Match[str]]:
+    return [m for name in [title, *_INNER_NAME.findall(title)] for m in _places(name)]
+
+
 def rule_marks(source: str, title: str, opening: str) -> RuleMarks:
     """The marks of one regulation, from its title and the text of its first passage."""
     names = [title, *_INNER_NAME.findall(title)]
     places: set[str] = set()
-    for name in names:
-        for m in _places(name):
-            places |= {m.group(1), m.group(0), *roman_names((m.group(1),))}
+    for m in _title_places(title):
+        places |= {m.group(1), m.group(0), *roman_names((m.group(1),))}
     years = {int(next(g for g in m.groups() if g)) for m in _DATE_YEAR.finditer(f"{title}\n{opening[:600]}")}
     kinds = set()
     for name in names:
@@ -96,7 +100,9 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def regulation_marks(store: Store, regulations: list[Document]) -> list[RuleMarks]:
-    """The marks of the store's regulations, each from its title and first passage."""
+    """The marks of the store's regulations, each from its title and first passage (their places
+    romanized in one child process, assistant.romanize)."""
+    romanized(f for doc in regulations for m in _title_places(doc.title) for f in roman_forms((m.group(1),)))
     marks = []
     for doc in regulations:
         chunks = sorted(store.catalog.chunks([doc.doc_id]), key=lambda c: c.ordinal)

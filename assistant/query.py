@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.glossary import chinese_terms
 from assistant.lexicon import Quantity, find_column, find_quantity, normalize_question
+from assistant.romanize import romanized
 from assistant.text import is_english
 from ingest.classify import agency_aliases, arabic_years
 
@@ -168,22 +169,26 @@ _UNIT_SUFFIX = re.compile(
 ROMAN_MIN = 6  # letters of a romanized name at least
 
 
+def roman_forms(aliases: tuple[str, ...]) -> list[str]:
+    """The Chinese forms roman_names romanizes: each alias and its name without the unit or organ
+    word, when two Han characters or more."""
+    return [
+        form
+        for alias in aliases
+        for form in {alias, _UNIT_SUFFIX.sub("", alias)}
+        if re.fullmatch(r"[\u4e00-\u9fff]{2,}", form)
+    ]
+
+
 # One entry per catalog agency, read for every English question: a bound below the number of
 # agencies made every question romanize them all again (3 600 agencies at N = 10 000: 1.9 s a question).
 @cache
 def roman_names(aliases: tuple[str, ...]) -> tuple[str, ...]:
     """Romanized names for English questions: each alias and its name without the unit or organ
     word (君山片区管理局 → junshan, 小岔乡 → xiaocha); only forms of ROMAN_MIN+ letters, so that short
-    syllables never match ordinary English words."""
-    from pypinyin import lazy_pinyin
-
-    out: set[str] = set()
-    for alias in aliases:
-        for form in {alias, _UNIT_SUFFIX.sub("", alias)}:
-            if re.fullmatch(r"[\u4e00-\u9fff]{2,}", form):
-                roman = "".join(lazy_pinyin(form)).lower()
-                if len(roman) >= ROMAN_MIN:
-                    out.add(roman)
+    syllables never match ordinary English words. Romanized by pypinyin in a child process
+    (assistant.romanize); AgencyNames.romanize asks for every agency's forms at once."""
+    out = {roman for roman in romanized(roman_forms(aliases)).values() if len(roman) >= ROMAN_MIN}
     return tuple(sorted(out, key=len, reverse=True))
 
 
@@ -298,8 +303,10 @@ def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | 
     spans: dict[str, list[tuple[int, int]]] = {}
     matched_spans: list[str] = []
     letters = re.sub(r"[^a-z]", "", text)
-    romanized = len(letters) >= ROMAN_MIN  # else no romanized name can stand in the question
-    for agency in names.candidates(text, every=romanized):
+    english = len(letters) >= ROMAN_MIN  # else no romanized name can stand in the question
+    if english:
+        names.romanize()
+    for agency in names.candidates(text, every=english):
         aliases = table[agency]
         for alias, needle in names.needles[agency]:  # longest first
             if needle in text:
@@ -309,7 +316,7 @@ def match_agencies(question: str, agencies: Agencies) -> tuple[list[str], str | 
                 matched_spans.append(alias)
                 break
         else:
-            if romanized and any(roman in letters for roman in roman_names(tuple(aliases))):
+            if english and any(roman in letters for roman in roman_names(tuple(aliases))):
                 spans[agency] = []
     every = [span for agency_spans in spans.values() for span in agency_spans]
 
@@ -376,6 +383,14 @@ class AgencyNames:
                     self._by_start.setdefault(needle[:2], set()).add(agency)
         self._aliases = {alias for aliases in self.table.values() for alias in aliases}
         self._reversed = sorted(alias[::-1] for alias in self._aliases)
+        self._romanized = False
+
+    def romanize(self) -> None:
+        """Romanize every agency's forms now, in one child process (assistant.romanize) instead of
+        one an agency: what the first English question at this catalog generation needs."""
+        if not self._romanized:
+            romanized(form for aliases in self.table.values() for form in roman_forms(tuple(aliases)))
+            self._romanized = True
 
     def candidates(self, text: str, every: bool = False) -> list[str]:
         """The agencies, in table order, with a form that may stand in `text` (its first two

@@ -404,18 +404,21 @@ class Assistant:
             self.warm_up_error = type(exc).__name__
 
     def warm_up(self) -> float:
-        """Pay now what the first question would otherwise wait for: jieba's dictionary, pypinyin's,
-        the chromadb import and the store's collection with its vectors, the BM25 index, the embedder
-        and a query embedding, the common wordings and the table labels' glosses, the language
-        model's client and the answer modules. Returns the seconds it took; `warm` is true afterwards."""
+        """Pay now what the first question would otherwise wait for: jieba's dictionary and its
+        part-of-speech table, the typo check's sounds, the chromadb import and the store's collection
+        with its vectors, the BM25 index, the embedder and a query embedding, the common wordings and
+        the table labels' glosses, the agencies' romanized names, the language model's client and the
+        answer modules. Returns the seconds it took; `warm` is true afterwards."""
         from assistant.answer import offline_answer
+        from assistant.query import pos_tagger
         from assistant.text import simplified, tokenize
         from assistant.typos import sounds
 
         started = time.perf_counter()
         tokenize(WARM_UP_QUESTION)  # loads jieba's dictionary
+        pos_tagger()  # and its part-of-speech table (named laws)
         simplified(WARM_UP_QUESTION)  # OpenCC's tables
-        sounds()  # pypinyin's tables (the typo check's)
+        sounds()  # the typo check's table of sounds
         if not self.store.is_empty():
             # imports chromadb, opens the store; the count loads the collection's vectors, which the
             # first search would otherwise wait for (1.2 s at N = 10 000)
@@ -423,6 +426,8 @@ class Assistant:
             self.store.quantity_index()  # also builds (or loads) BM25
             ctx = replace(self.context(), llm=None)  # the model's client is built, never called
             offline_answer(ctx, WARM_UP_QUESTION, [])  # the query embedding, wordings, retrieval
+            if ctx.held is not None:  # romanized in a child process, once per catalog generation
+                ctx.held.names.romanize()
         self.warm_up_seconds = time.perf_counter() - started
         self._warm.set()
         log.info("warm-up done in %.1f s", self.warm_up_seconds)
