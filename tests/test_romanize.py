@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -39,7 +40,10 @@ def test_a_worker_answering_in_english_never_imports_pypinyin():
         "print(sorted(rule_marks('r', '江苏省政府信息公开答复规范', '').places))\n"
         "print('pypinyin' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
+    ).stdout
     assert out.splitlines() == ["['彭阳县小岔乡人民政府']", "['jiangsu', '江苏', '江苏省']", "False"]
 
 
