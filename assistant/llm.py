@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
@@ -43,15 +44,8 @@ HISTORY_MESSAGES = 6  # the last three exchanges go to the model
 HISTORY_CHARS = 600  # each earlier message is cut to this length
 QUOTE_CHARS = 1200  # each source's quote is cut to this length in the prompt
 
-
-def _endpoint_down() -> tuple[type[Exception], ...]:
-    """Errors that say the endpoint cannot be reached at all: no point in a second call after them.
-    openai is imported here, only once a model was called (about 22 MB a worker without a model
-    would hold for nothing)."""
-    import openai
-
-    return (openai.APIConnectionError, openai.AuthenticationError, openai.PermissionDeniedError)
-
+# Errors that say the endpoint cannot be reached at all: no point in a second call after them.
+_ENDPOINT_DOWN = (openai.APIConnectionError, openai.AuthenticationError, openai.PermissionDeniedError)
 
 # A citation key group: [1], [1,2], [1, 3], [1、2], 【1】. Four-digit brackets such as [2019] are text.
 _KEYS = re.compile(r"\s?[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]")
@@ -370,7 +364,7 @@ def question_for_model(model: BaseChatModel, evidence: Evidence, history: Sequen
         return evidence.question
     try:
         rewritten = rewrite_question(model, asked, history)
-    except _endpoint_down():
+    except _ENDPOINT_DOWN:
         raise
     except Exception as exc:  # noqa: BLE001 - any other failure: the offline question will do
         log.warning("follow-up rewrite failed (%s); using the offline standalone question", _describe(exc))
