@@ -56,7 +56,7 @@ from assistant.series import (
     figure_series,
     ranking_answer,
 )
-from assistant.text import is_english, simplified, without_instructions
+from assistant.text import everyday_word, is_english, simplified, without_instructions
 from assistant.types import Answer, Citation, Evidence, SearchScope, Signals
 from assistant.typos import corrected
 from ingest.claims import Cell
@@ -319,7 +319,7 @@ def _counted_in_narrative(ctx: Context, question: str, slots: Slots, held: _Held
     if counter is None or slots.quantity is None:
         return False
     terms = question_terms(question, _agency_names(slots, held.agencies))
-    rare = rarest_term(terms, ctx.store.term_weights(terms))
+    rare = _rarest(ctx.store, terms, ctx.store.term_weights(terms))
     if rare is None or find_quantity(rare) or find_column(rare, slots.quantity.table):
         return False
     docs = [
@@ -628,7 +628,7 @@ def _ranked(
         return [], Signals(english=is_english(question), scope=scope)
     top = candidates[0]
     hit = found.wording.get(top.chunk.chunk_id)
-    rarest = rarest_term(terms, weights)
+    rarest = _rarest(store, terms, weights)
     held = f"{top.chunk.section} {top.chunk.text} {hit[1].question if hit else ''}"
     signals = Signals(
         coverage=top.coverage,
@@ -644,6 +644,14 @@ def _ranked(
         english=is_english(question),
     )
     return candidates, signals
+
+
+def _rarest(store: Store, terms: list[str], weights: dict[str, float]) -> str | None:
+    """The question's rarest word that a passage could hold. A word no passage uses is the rarest
+    by its weight, and it is the topic when it is rare in Chinese too (「驾照」, 「低保」: nothing here
+    answers it); when it is everyday Chinese (「那个」, 「告诉」, 「打算」) it only says how the
+    question is put, so the next rarest word stands for the question."""
+    return rarest_term(terms, weights, skip={t for t in store.unused_words(terms) if everyday_word(t)})
 
 
 def _heading_share(terms: list[str], chunk: Chunk, weights: dict[str, float]) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from assistant.text import is_year, numbers_in, speaks_to_a_model, split_sentences, tokenize
@@ -127,10 +127,11 @@ def found(term: str, text: str) -> float:
     return 0.0
 
 
-def rarest_term(terms: list[str], weights: dict[str, float]) -> str | None:
+def rarest_term(terms: list[str], weights: dict[str, float], skip: Collection[str] = ()) -> str | None:
     """The question's Chinese content word with the highest IDF (English words never stand in the
-    Chinese passages, so they are not looked for)."""
-    chinese = [t for t in terms if re.search(r"[\u4e00-\u9fff]", t)]
+    Chinese passages, so they are not looked for), leaving out the words in `skip` (see
+    answer._rarest: everyday words no document uses)."""
+    chinese = [t for t in terms if re.search(r"[\u4e00-\u9fff]", t) and t not in skip]
     return max(chinese, key=lambda t: (weights.get(t, 1.0), len(t)), default=None)
 
 

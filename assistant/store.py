@@ -489,11 +489,16 @@ class Store:
         """
         index, chunks = self._bm25_index()
         n = max(1, len(chunks))
-        weights: dict[str, float] = {}
-        for term in terms:
-            df = index.document_frequency(term) if index is not None else 0
-            weights[term] = math.log(1 + n / (df + 0.5))
-        return weights
+        return {term: math.log(1 + n / (df + 0.5)) for term, df in self._frequencies(index, terms).items()}
+
+    def unused_words(self, terms: list[str]) -> set[str]:
+        """The question words no indexed passage holds (document frequency 0)."""
+        index, _ = self._bm25_index()
+        return {term for term, df in self._frequencies(index, terms).items() if df == 0}
+
+    @staticmethod
+    def _frequencies(index: _Bm25 | None, terms: list[str]) -> dict[str, int]:
+        return {term: index.document_frequency(term) if index is not None else 0 for term in terms}
 
     def _wording_index(self) -> WordingIndex | None:
         """Wordings attached to live chunks, embedded as queries (cached), rebuilt per catalog generation."""
