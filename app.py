@@ -114,7 +114,7 @@ def main(settings: Settings | None = None) -> None:
         line = f"  {result.status:<9} {result.source}"
         print(line + (f"  {result.message_en}" if result.status == "error" else ""), flush=True)
     assistant.sweep_orphans()  # vectors a crash left behind
-    print(f"gongkai: {len(assistant.documents())} 个文件 / documents", flush=True)
+    print(f"gongkai: {len(assistant.public_documents())} 个文件 / documents", flush=True)
     if not settings.admin_token:
         print("gongkai: 未设置 GONGKAI_ADMIN_TOKEN，管理页面已关闭 / staff area off", flush=True)
     print(f"gongkai: http://{settings.host}:{settings.port}/", flush=True)

@@ -269,6 +269,16 @@ class Assistant:
             )
         return out
 
+    def public_documents(self) -> list[dict[str, Any]]:
+        """Each document's source, title, kind, agency and year, in the order of `documents`: what the
+        public list (GET /api/documents) and the health check show, from the catalog's document list.
+        `documents` also reads every document's facts and checks (1.4 s and 118 MB for the moment at
+        N = 1000), which neither shows."""
+        return [
+            {"source": d.source, "title": d.title, "kind": d.kind, "agency": d.agency, "year": d.year}
+            for d in self.store.documents()
+        ]
+
     def remove(self, source: str) -> list[str]:
         with self.writing():
             return [d.source for d in self.store.remove(source)]

@@ -179,6 +179,11 @@ def test_documents_and_health(real_client):
     assert {"source", "title", "kind", "agency", "year"} == set(docs[0])
     assert XIAOCHA in {d["source"] for d in docs}
     assert real_client.get("/api/health").json() == {"status": "ok", "documents": 12, "warm": False}
+    # read from the catalog's document list, not the staff rows with their facts and checks: the same
+    assistant = real_client.app.state.assistant
+    keys = ("source", "title", "kind", "agency", "year")
+    assert assistant.public_documents() == [{k: d[k] for k in keys} for d in assistant.documents()]
+    assert [d["source"] for d in docs] == [d["source"] for d in assistant.documents()]
 
 
 def test_openapi_documents_the_public_and_admin_api(fake_client):

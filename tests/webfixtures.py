@@ -87,6 +87,10 @@ class FakeAssistant:
             }
         ]
 
+    def public_documents(self) -> list[dict]:
+        keys = ("source", "title", "kind", "agency", "year")
+        return [{k: d[k] for k in keys} for d in self.documents()]
+
     def scope_options(self) -> dict:
         return {"agencies": ["平潭综合实验区", "彭阳县小岔乡人民政府"], "years": [2021, 2022]}
 

@@ -13,7 +13,7 @@ from assistant.types import Answer
 from assistant.web.security import RATE_LIMITED_EN, RATE_LIMITED_ZH, client_key
 
 if TYPE_CHECKING:
-    from assistant.service import DocumentRow
+    pass
 
 MAX_HISTORY_MESSAGES = 40
 MAX_HISTORY_CHARS = 8000
@@ -133,7 +133,7 @@ def documents(request: Request) -> list[PublicDocument]:
     fields = PublicDocument.model_fields
     return [
         PublicDocument.model_validate({k: v for k, v in d.items() if k in fields and v is not None})
-        for d in _documents(request)
+        for d in request.app.state.assistant.public_documents()
     ]
 
 
@@ -146,7 +146,7 @@ def health(request: Request) -> Health | JSONResponse:
     """The number of documents, "ok" only when a search over the index runs (503 otherwise), and
     whether the start's warm-up has finished."""
     try:
-        documents = len(_documents(request))
+        documents = len(request.app.state.assistant.public_documents())
         problem = request.app.state.assistant.health_problem()
     except Exception as exc:  # the catalog itself cannot be read
         problem = (
@@ -159,8 +159,3 @@ def health(request: Request) -> Health | JSONResponse:
             {"status": "error", "documents": documents, "warm": warm, "detail": problem}, status_code=503
         )
     return Health(status="ok", documents=documents, warm=warm)
-
-
-def _documents(request: Request) -> list[DocumentRow]:
-    rows: list[DocumentRow] = request.app.state.assistant.documents()
-    return rows
