@@ -63,3 +63,10 @@ def test_warm_up_of_an_empty_store(tmp_path):
     assistant = Assistant(Settings(data_dir=tmp_path / "data", ingest_bundled=False))
     assert assistant.warm_up() >= 0
     assert assistant.warm and assistant.store._collection is None  # nothing to open yet
+
+
+def test_freed_memory_goes_back_to_the_system():
+    """glibc's malloc_trim is found and called (this machine is glibc Linux)."""
+    from assistant.service import release_freed_memory
+
+    assert release_freed_memory() is True
