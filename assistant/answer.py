@@ -77,6 +77,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_NUMBERS = 8
+# A province's rules restate the national regulation for their own province: a question that names
+# no place they are for gets the national article first when both hold its words.
+LOCAL_WEIGHT = 0.15
 NARRATIVE_LOOK = 5  # passages searched for a count the narrative states (_counted_in_narrative)
 # The wording signal adds the share of the question's words its closest wording holds: the
 # embedder alone rates 「哪些信息应当公开」 and 「哪些信息不予公开」 as alike.
@@ -599,8 +602,11 @@ def _ranked(
     terms: list[str],
     weights: dict[str, float],
     extra: tuple[str, ...],
+    local: frozenset[str] = frozenset(),
 ) -> tuple[list[Candidate], Signals]:
-    """The passages of one search in re-ranked order, and the signals of the best one."""
+    """The passages of one search in re-ranked order, and the signals of the best one. Passages of
+    the regulations in `local` (a province's rules the question does not name) count LOCAL_WEIGHT
+    less than the national ones that say the same."""
 
     def bonus(text: str) -> float:
         return 0.1 * word_share(terms, text, weights)
@@ -622,6 +628,8 @@ def _ranked(
     defined, counter, measure = defined_term(question), asked_counter(question), asked_measure(question)
     for cand in candidates:
         cand.score = rerank_score(cand, found.dense_mean, defined, counter, is_english(question), measure)
+        if cand.chunk.source in local:
+            cand.score -= LOCAL_WEIGHT
     candidates.sort(key=lambda c: -c.score)
     scope: SearchScope = "agency" if flt.agencies else "rules" if flt.kinds == ["regulation"] else "all"
     if not candidates:
@@ -688,8 +696,9 @@ def _retrieval_answer(ctx: Context, slots: Slots, evidence: Evidence, held: _Hel
     chosen: tuple[Answer, list[Citation]] | None = None
     fallback: list[Candidate] = []
     named = [] if slots.agencies else named_rules(question, held.rules)
+    local = frozenset(r.source for r in held.rules if r.places and r.source not in named)
     for flt in _search_filters(slots, question):
-        candidates, signals = _ranked(ctx.store, question, flt, ctx.top_k, terms, weights, extra)
+        candidates, signals = _ranked(ctx.store, question, flt, ctx.top_k, terms, weights, extra, local)
         candidates = named_first(candidates, named)
         fallback = fallback or candidates
         if not candidates:

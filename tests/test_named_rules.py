@@ -85,3 +85,19 @@ def test_a_year_that_marks_a_named_regulation_is_no_report_year(corpus_assistant
     assert answer.citations[0].source == NOTICE_2021
     assert answer.citations[0].section == "一、报告内容"
     assert "原行为主体" in answer.answer
+
+
+def test_a_provinces_rules_come_after_the_national_article_when_no_place_is_named(corpus_assistant):
+    # The Jiangsu norms restate 第三十七条 in more of the question's words; the question names no
+    # province, so the national regulation answers it.
+    answer = corpus_assistant.ask("申请公开的信息部分涉及不予公开内容怎么办", [])
+    assert answer.status == "answered"
+    assert answer.citations[0].source == REGULATION
+    assert answer.citations[0].section == "第四章 依申请公开 / 第三十七条"
+
+
+def test_naming_the_province_keeps_its_rules_first(corpus_assistant):
+    answer = corpus_assistant.ask("江苏的规范里国家秘密的信息怎么处理", [])
+    assert answer.status == "answered"
+    assert answer.citations[0].source == JIANGSU
+    assert answer.citations[0].section.endswith("（二）不予公开情形")
