@@ -85,8 +85,8 @@ def question_terms(question: str, agency_names: Iterable[str] = (), extra: Itera
     `extra` adds words from elsewhere (the Chinese terms of an English question's glossary entries).
     """
     text = question
-    for name in sorted(agency_names, key=len, reverse=True):
-        text = text.replace(name, " ")
+    for name in sorted(agency_names, key=len, reverse=True):  # 与 / 和 / 及 alike, as agencies are matched
+        text = re.sub("[与和及]".join(map(re.escape, re.split("[与和及]", name))), " ", text)
     # a year with its 年报 / 年度报告: 「2024年报里」 leaves no 「报里」
     text = re.sub(r"(?:19|20)\d{2}\s*(?:年度报告|年报|年度|年)?", " ", text)
     text = _QUESTION_WORDS.sub(" ", text)

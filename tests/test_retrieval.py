@@ -102,3 +102,13 @@ def test_a_year_and_its_report_leave_the_question_words_together():
     terms = question_terms("洪泽区2024年报里说下一步怎么改进？", ["洪泽区"])
     assert "报里" not in terms and "改进" in terms
     assert "度报告" not in question_terms("2022年度报告里主动公开了多少条？")
+
+
+def test_an_agency_name_written_with_he_leaves_no_words():
+    # Agencies are matched with 和 / 及 read as 与 (query.match_agencies); their names leave the
+    # question's words the same way, so 「自然资源」 and 「生态环境」 are no content words here.
+    terms = question_terms(
+        "平潭自然资源和生态环境局2020年在政策解读方面做了什么", ["平潭自然资源与生态环境局"]
+    )
+    assert terms == ["政策", "解读", "方面"]
+    assert "存在" in question_terms("洪泽区存在问题和不足", ["洪泽区"])
