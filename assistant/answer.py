@@ -77,9 +77,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_NUMBERS = 8
-# A province's rules restate the national regulation for their own province: a question that names
-# no place they are for gets the national article first when both hold its words.
-LOCAL_WEIGHT = 0.15
 NARRATIVE_LOOK = 5  # passages searched for a count the narrative states (_counted_in_narrative)
 # The wording signal adds the share of the question's words its closest wording holds: the
 # embedder alone rates 「哪些信息应当公开」 and 「哪些信息不予公开」 as alike.
@@ -604,9 +601,8 @@ def _ranked(
     extra: tuple[str, ...],
     local: frozenset[str] = frozenset(),
 ) -> tuple[list[Candidate], Signals]:
-    """The passages of one search in re-ranked order, and the signals of the best one. Passages of
-    the regulations in `local` (a province's rules the question does not name) count LOCAL_WEIGHT
-    less than the national ones that say the same."""
+    """The passages of one search in re-ranked order, and the signals of the best one. `local`: the
+    regulations of a province the question does not name (see rerank_score)."""
 
     def bonus(text: str) -> float:
         return 0.1 * word_share(terms, text, weights)
@@ -627,9 +623,15 @@ def _ranked(
     ]
     defined, counter, measure = defined_term(question), asked_counter(question), asked_measure(question)
     for cand in candidates:
-        cand.score = rerank_score(cand, found.dense_mean, defined, counter, is_english(question), measure)
-        if cand.chunk.source in local:
-            cand.score -= LOCAL_WEIGHT
+        cand.score = rerank_score(
+            cand,
+            found.dense_mean,
+            defined,
+            counter,
+            is_english(question),
+            measure,
+            cand.chunk.source in local,
+        )
     candidates.sort(key=lambda c: -c.score)
     scope: SearchScope = "agency" if flt.agencies else "rules" if flt.kinds == ["regulation"] else "all"
     if not candidates:

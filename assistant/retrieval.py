@@ -280,6 +280,9 @@ class Candidate:
 
 HEADING_WEIGHT = 0.5
 CONTACT_WEIGHT = 0.3  # for 「电话多少」, a passage that states a phone number or an email address
+# A province's rules restate the national regulation for their own province: a question that names
+# no place they are for gets the national article first when both hold its words.
+LOCAL_WEIGHT = 0.15
 
 
 def rerank_score(
@@ -289,11 +292,13 @@ def rerank_score(
     counter: str | None = None,
     english: bool = False,
     measure: str | None = None,
+    local: bool = False,
 ) -> float:
     """Order of the passages shown: words held, how far the passage stands out by meaning, a close
     common wording; the regulation's own articles before notices that restate them, for
     「什么是X」 the passage that defines X, for 「几期/多少篇」 a passage stating such a count, and
-    for 「电话多少」 a passage stating a phone number or an email address.
+    for 「电话多少」 a passage stating a phone number or an email address; a passage of a province's
+    rules the question does not name (`local`) counts LOCAL_WEIGHT less.
     For an English question the words held are the glossary's Chinese terms, a rougher measure,
     so they count half."""
     score = (0.5 if english else 1.0) * cand.coverage + 2.0 * max(0.0, cand.dense - dense_mean)
@@ -309,4 +314,4 @@ def rerank_score(
         rf"{re.escape(defined)}[，,]?(是指|指的是)|所称{re.escape(defined)}", cand.chunk.text
     ):
         score += 0.1
-    return score - 0.01 * cand.rank
+    return score - 0.01 * cand.rank - (LOCAL_WEIGHT if local else 0.0)
