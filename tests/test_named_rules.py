@@ -69,35 +69,29 @@ def test_only_a_year_that_marks_a_named_regulation_leaves(rules):
     assert without_rule_years("2020年和2021年的年报格式通知有什么不同", [2020, 2021], rules) == [2020, 2021]
 
 
-def test_the_named_notice_answers_over_an_older_one_of_the_same_words(corpus_assistant):
-    # Both notices hold the same sentence on the reporting dates; naming 2021 cites the 2021 one.
-    answer = corpus_assistant.ask("按照2021年的年报格式通知，地市级政府汇总的年度报告几月几日前提交？", [])
+@pytest.mark.parametrize(
+    ("question", "source", "section", "words"),
+    [
+        # Both notices hold the same sentence on the reporting dates; naming 2021 cites the 2021 one.
+        (
+            "按照2021年的年报格式通知，地市级政府汇总的年度报告几月几日前提交？",
+            NOTICE_2021,
+            "二、报告方式及时间",
+            ["3月10日"],
+        ),
+        # 「2021年版…格式」 with a count word would otherwise sum table 4 over every 2021 report.
+        ("照2021年版的年报格式，行政复议案件的数量怎么统计？", NOTICE_2021, "一、报告内容", ["原行为主体"]),
+        # The Jiangsu norms restate 第三十七条 in more of the question's words; the question names no
+        # province, so the national regulation answers it.
+        ("申请公开的信息部分涉及不予公开内容怎么办", REGULATION, "第四章 依申请公开 / 第三十七条", []),
+        # Named, the province's rules keep their place.
+        ("江苏的规范里国家秘密的信息怎么处理", JIANGSU, "四、内容研判决定“给不给” / （二）不予公开情形", []),
+    ],
+)
+def test_the_regulation_a_question_names_or_not_answers_first(
+    corpus_assistant, question, source, section, words
+):
+    answer = corpus_assistant.ask(question, [])
     assert answer.status == "answered"
-    assert "3月10日" in answer.answer
-    assert answer.citations[0].source == NOTICE_2021
-    assert answer.citations[0].section == "二、报告方式及时间"
-
-
-def test_a_year_that_marks_a_named_regulation_is_no_report_year(corpus_assistant):
-    # 「2021年版…格式」 with a count word would otherwise sum table 4 over every 2021 report.
-    answer = corpus_assistant.ask("照2021年版的年报格式，行政复议案件的数量怎么统计？", [])
-    assert answer.status == "answered"
-    assert answer.citations[0].source == NOTICE_2021
-    assert answer.citations[0].section == "一、报告内容"
-    assert "原行为主体" in answer.answer
-
-
-def test_a_provinces_rules_come_after_the_national_article_when_no_place_is_named(corpus_assistant):
-    # The Jiangsu norms restate 第三十七条 in more of the question's words; the question names no
-    # province, so the national regulation answers it.
-    answer = corpus_assistant.ask("申请公开的信息部分涉及不予公开内容怎么办", [])
-    assert answer.status == "answered"
-    assert answer.citations[0].source == REGULATION
-    assert answer.citations[0].section == "第四章 依申请公开 / 第三十七条"
-
-
-def test_naming_the_province_keeps_its_rules_first(corpus_assistant):
-    answer = corpus_assistant.ask("江苏的规范里国家秘密的信息怎么处理", [])
-    assert answer.status == "answered"
-    assert answer.citations[0].source == JIANGSU
-    assert answer.citations[0].section.endswith("（二）不予公开情形")
+    assert (answer.citations[0].source, answer.citations[0].section) == (source, section)
+    assert all(word in answer.answer for word in words)
