@@ -29,7 +29,9 @@ def _assistant(args: argparse.Namespace) -> Assistant:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    assistant = _assistant(args)
+    from assistant.service import Assistant
+
+    assistant = Assistant(_settings(args).for_bulk_ingest())
     results = assistant.ingest_paths(args.paths, progress=not args.quiet, on_wait=_say_waiting)
     failed = 0
     for r in results:

