@@ -59,6 +59,13 @@ def test_the_port_gives_the_engines_vectors(model, engine, passages):
     assert np.allclose([np.linalg.norm(v) for v in ours], 1.0, atol=1e-5)
 
 
+def test_float32_where_the_cpu_has_no_bfloat16(engine, passages):
+    model = TorchE5(dtype="float32")
+    ours = model.passages(passages[:40])
+    cosines = [float(np.dot(a, b)) for a, b in zip(ours, engine.passage(passages[:40]))]
+    assert min(cosines) > 0.999
+
+
 def test_a_text_over_one_window_is_left_to_the_engine(model, engine):
     long_text = "本机关依法公开政府信息，" * 200  # about 1 000 tokens: the engine averages two windows
     short = "依申请公开政府信息情况"
