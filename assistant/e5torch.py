@@ -224,7 +224,7 @@ class TorchE5:
     def token_ids(self, text: str, prefix: str = _PREFIX) -> list[int]:
         return [self.tokenizer.bos, *self.tokenizer.content(prefix + text), self.tokenizer.eos]
 
-    def passages(self, texts: list[str], batch_tokens: int = 4096) -> list[np.ndarray | None]:
+    def passages(self, texts: list[str], batch_tokens: int = 512) -> list[np.ndarray | None]:
         """L2-normalized 'passage: ' vectors; None for a text longer than one window (the engine averages those)."""
         ids = [self.token_ids(t) for t in texts]
         out: list[np.ndarray | None] = [None] * len(texts)
