@@ -111,3 +111,22 @@ def test_unknown_characters_fall_back_one_at_a_time(model):
     tok: Tokenizer = model.tokenizer
     ids = tok.content("\U0001fae8\U0001fae8")  # not in the vocabulary: one <unk> per character after ▁
     assert ids.count(tok.unk) == 2
+
+
+@pytest.mark.slow  # ingests a report
+def test_gongkai_ingest_stores_vectors_made_on_torch(tmp_path, engine):
+    from assistant.cli import main
+    from assistant.store import Store
+
+    data = tmp_path / "data"
+    report = REPORTS / "平潭综合实验区君山片区管理局_2022.txt"
+    assert main(["ingest", str(report), "--data-dir", str(data), "--quiet"]) == 0
+    store = Store(data)
+    narrative = [c for c in store.catalog.chunks() if c.chunk_type == "narrative"]
+    got = store.collection.get(ids=[c.chunk_id for c in narrative], include=["embeddings"])
+    stored = dict(zip(got["ids"], np.asarray(got["embeddings"])))
+    theirs = engine.passage([c.text for c in narrative])
+    cosines = [float(stored[c.chunk_id] @ v) for c, v in zip(narrative, theirs)]
+    assert len(narrative) >= 5 and min(cosines) > 0.999
+    # not the engine's own vectors: the command embedded on torch
+    assert not any(np.array_equal(stored[c.chunk_id], v) for c, v in zip(narrative, theirs))
