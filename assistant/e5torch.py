@@ -222,6 +222,7 @@ class TorchE5:
         return layers
 
     def token_ids(self, text: str, prefix: str = _PREFIX) -> list[int]:
+        text = text.split("\0", 1)[0]  # the engine takes a C string: it ends at the first NUL
         return [self.tokenizer.bos, *self.tokenizer.content(prefix + text), self.tokenizer.eos]
 
     def passages(self, texts: list[str], batch_tokens: int = 512) -> list[np.ndarray | None]:

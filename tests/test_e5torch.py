@@ -44,7 +44,7 @@ def test_the_port_tokenizes_as_the_engine_counts(model, engine, passages):
     counts = [len(model.token_ids(t)) for t in passages]
     assert counts == [engine.token_count(t) for t in passages]
     # Mixed scripts, full-width forms and runs of spaces go through the normalization map
-    odd = ["ＡＢＣ１２３　全角", "a  b\t\tc", "表三（一）  不予公开", "GDP总量 ① ②", ""]
+    odd = ["ＡＢＣ１２３　全角", "a  b\t\tc", "表三（一）  不予公开", "GDP总量 ① ②", "", "截至\0此处"]
     assert [len(model.token_ids(t)) for t in odd] == [engine.token_count(t) for t in odd]
 
 
