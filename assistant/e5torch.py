@@ -9,7 +9,7 @@ The tokenizer below is a line-for-line port of the engine's own (its normalizati
 pieces and scores, its Viterbi with the same unknown-character fallback), so the token ids are the
 engine's. The vectors differ from the engine's only by rounding: the engine rounds activations to
 8 bits, bfloat16 keeps 8 bits of mantissa; `tests/test_e5torch.py` holds the two to a cosine of
-0.99 on every real passage it embeds and checks the token counts against the engine's own count.
+0.999 on every real passage it embeds and checks the token counts against the engine's own count.
 
 Texts longer than the model's window (510 tokens with the prefix) are left to the engine, which
 averages windows; `TorchE5.passages` returns None for them and the caller embeds them there.
@@ -31,9 +31,9 @@ _Q4_BLOCK = 32  # weights per 4-bit block: a float16 scale and 16 bytes of nibbl
 _Q4_BYTES = 18
 _META = "\u2581"  # SentencePiece's word-start marker
 _PREFIX = "passage: "
-_WIDTH_STEP = (
-    32  # widths padded to a multiple, batches to a power of two: few shapes, so torch keeps few buffers
-)
+# Widths are padded to a multiple of this and batches to a power of two rows: few shapes, so torch
+# and oneDNN keep few buffers (one per shape: 1.99 GB at N = 1000 unbounded, 0.77 GB bounded).
+_WIDTH_STEP = 32
 
 
 def model_file() -> Path:
