@@ -45,8 +45,7 @@ def model_file() -> Path:
 
 @dataclass(frozen=True)
 class _Tensor:
-    q4: bool  # False: float32
-    count: int
+    count: int  # elements: float32, or 4-bit weights in blocks (`floats` / `q4_blocks` read each)
     offset: int
 
 
@@ -96,11 +95,10 @@ class _File:
             at += 2
             name = bytes(buf[at : at + name_len]).decode()
             at += name_len
-            dtype = int(buf[at])
-            at += 1
+            at += 1  # the element type: the reader knows it by the tensor's name
             count, offset, _nbytes = struct.unpack_from("<IQQ", buf, at)
             at += 20
-            self.tensors[name] = _Tensor(q4=dtype == 1, count=count, offset=offset)
+            self.tensors[name] = _Tensor(count=count, offset=offset)
 
     def floats(self, name: str) -> np.ndarray:
         t = self.tensors[name]

