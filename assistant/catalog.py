@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.db import Database, PostgresDatabase, connect
+from assistant.db import Database, connect
 from ingest.types import CheckResult, Chunk, Document, Fact
 
 SCHEMA = """
@@ -84,8 +84,7 @@ def create_schema(db: Database) -> None:
     """Create the tables on first use and apply the migrations not yet applied, in one transaction
     (PostgreSQL: under an advisory lock, so workers starting together do it once)."""
     with db.transaction():
-        if isinstance(db, PostgresDatabase):
-            db.lock_schema()
+        db.lock_schema()
         db.executescript(SCHEMA.replace("{blob}", db.column_type("BLOB")))
         row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         version = int(row[0]) if row else 0

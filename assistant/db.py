@@ -72,9 +72,18 @@ class Database:
 
     def executescript(self, script: str) -> None:
         """Run `;`-separated statements without parameters, in one transaction."""
+        self.create_if_absent(split_statements(script))
+
+    def create_if_absent(self, statements: Iterable[str]) -> None:
+        """Run CREATE … IF NOT EXISTS statements in one transaction, under the schema lock."""
         with self.transaction():
-            for statement in split_statements(script):
+            self.lock_schema()
+            for statement in statements:
                 self.execute(statement)
+
+    def lock_schema(self) -> None:
+        """Inside a transaction: wait for any other process creating or migrating the schema.
+        (SQLite: the write transaction already holds the file's only write lock.)"""
 
     def close(self) -> None:
         raise NotImplementedError
@@ -181,7 +190,9 @@ class PostgresDatabase(Database):
         return sorted(row[0] for row in rows)
 
     def lock_schema(self) -> None:
-        """Inside a transaction: wait for any other process creating or migrating the schema."""
+        """Inside a transaction: wait for any other process creating or migrating the schema.
+        Needed because CREATE … IF NOT EXISTS is not safe against itself here: two sessions can
+        both find an index absent, and the second then fails on pg_class's unique index."""
         self.execute("SELECT pg_advisory_xact_lock(4186620117)")
 
     def close(self) -> None:

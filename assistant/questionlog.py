@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.db import SqliteDatabase
+from assistant.db import Database, SqliteDatabase
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +202,11 @@ class QuestionLog:
         self._writer: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._last_purge = 0.0
-        for statement in SCHEMA:
-            self.db.execute(statement)
+        if isinstance(db, Database):  # the catalog's server: workers may start together
+            db.create_if_absent(SCHEMA)
+        else:
+            for statement in SCHEMA:
+                self.db.execute(statement)
         self.purge()
         atexit.register(self.flush)
 

@@ -234,3 +234,43 @@ def test_embedding_cache_round_trips_float32_vectors(postgres):
     catalog.cache_vectors("m", {"h1": vector})  # the same key again: replaced, not duplicated
     assert catalog.cached_vectors("m", ["h1", "h2"]) == {"h1": vector}
     catalog.close()
+
+
+def test_workers_starting_together_create_the_schema_once(postgres):
+    """Several workers opening the catalog and the question log on a fresh database at the same
+    moment: none fails. (PostgreSQL's CREATE … IF NOT EXISTS is not safe against itself: two
+    sessions both find no index, and the second fails on pg_class's unique index.)"""
+    for round_ in range(3):
+        errors, logs, catalogs = _open_together(postgres.create_database(f"together{round_}"), 6)
+        assert errors == []
+        assert len(logs) == len(catalogs) == 6 and None not in logs
+        for catalog in catalogs:
+            catalog.close()
+
+
+def _open_together(url: str, workers: int) -> tuple[list[BaseException], list[object], list]:
+    """What `workers` threads starting at one moment got from open_question_log and Catalog."""
+    import threading
+
+    from assistant.catalog import Catalog
+    from assistant.questionlog import open_question_log
+
+    start = threading.Barrier(workers)
+    errors: list[BaseException] = []
+    logs: list[object] = []
+    catalogs: list[Catalog] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            logs.append(open_question_log(30, Path("unused"), url))
+            catalogs.append(Catalog(Path("unused"), url))
+        except BaseException as error:  # noqa: BLE001 - returned and asserted by the caller
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors, logs, catalogs
