@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER, section TEXT, text TEXT,
-    chunk_type TEXT, text_hash TEXT
+    chunk_type TEXT, text_hash TEXT, vector_key TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS facts (
@@ -72,6 +72,8 @@ INSERT INTO agency_names(name, canonical, origin)
 MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [
     (1, lambda db: _add_column(db, "documents", "parser_version", "INTEGER DEFAULT 0")),
     (2, lambda db: db.executescript(BACKFILL_AGENCIES)),
+    # A vector shared by many chunks, held once (NULL: the chunk's own, in Chroma, as before).
+    (3, lambda db: _add_column(db, "chunks", "vector_key", "TEXT")),
 ]
 
 
@@ -169,12 +171,22 @@ class Catalog:
                 ),
             )
             self.db.executemany(
-                "INSERT INTO chunks(chunk_id, doc_id, ordinal, section, text, chunk_type, text_hash)"
-                " VALUES (?,?,?,?,?,?,?) ON CONFLICT(chunk_id) DO UPDATE SET doc_id = excluded.doc_id,"
-                " ordinal = excluded.ordinal, section = excluded.section, text = excluded.text,"
-                " chunk_type = excluded.chunk_type, text_hash = excluded.text_hash",
+                "INSERT INTO chunks(chunk_id, doc_id, ordinal, section, text, chunk_type, text_hash,"
+                " vector_key) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(chunk_id) DO UPDATE SET"
+                " doc_id = excluded.doc_id, ordinal = excluded.ordinal, section = excluded.section,"
+                " text = excluded.text, chunk_type = excluded.chunk_type, text_hash = excluded.text_hash,"
+                " vector_key = excluded.vector_key",
                 [
-                    (c.chunk_id, c.doc_id, c.ordinal, c.section, c.text, c.chunk_type, c.text_hash)
+                    (
+                        c.chunk_id,
+                        c.doc_id,
+                        c.ordinal,
+                        c.section,
+                        c.text,
+                        c.chunk_type,
+                        c.text_hash,
+                        c.vector_key or None,
+                    )
                     for c in chunks
                 ],
             )
@@ -349,7 +361,7 @@ class Catalog:
         """All live chunks (optionally of some documents), with their document's metadata."""
         sql = (
             "SELECT c.chunk_id, c.doc_id, d.source, d.title, d.kind, c.section, c.text, d.agency, d.year,"
-            " c.chunk_type, c.ordinal FROM chunks c JOIN documents d ON c.doc_id = d.doc_id"
+            " c.chunk_type, c.ordinal, c.vector_key FROM chunks c JOIN documents d ON c.doc_id = d.doc_id"
         )
         params: list[str] = []
         if doc_ids is not None:
@@ -368,7 +380,7 @@ class Catalog:
             return {}
         sql = (
             "SELECT c.chunk_id, c.doc_id, d.source, d.title, d.kind, c.section, c.text, d.agency, d.year,"
-            " c.chunk_type, c.ordinal FROM chunks c JOIN documents d ON c.doc_id = d.doc_id"
+            " c.chunk_type, c.ordinal, c.vector_key FROM chunks c JOIN documents d ON c.doc_id = d.doc_id"
             f" WHERE c.chunk_id IN ({','.join('?' * len(chunk_ids))})"
         )
         with self._lock:
@@ -379,16 +391,18 @@ class Catalog:
         """Every chunk's id, document, ordinal and type, without its text: what a worker's BM25
         view keeps of each of 500 000 chunks (whole chunks were 0.7 GB at N = 10 000). Read in
         batches; a document id or chunk type is one string however many chunks repeat it."""
-        refs = ChunkRefs([], [], [], [])
+        refs = ChunkRefs([], [], [], [], [])
         shared: dict[str, str] = {}
         with self._lock:
-            rows = self.db.execute("SELECT chunk_id, doc_id, ordinal, chunk_type FROM chunks")
+            rows = self.db.execute("SELECT chunk_id, doc_id, ordinal, chunk_type, vector_key FROM chunks")
             while batch := rows.fetchmany(10_000):
-                for chunk_id, doc_id, ordinal, chunk_type in batch:
+                for chunk_id, doc_id, ordinal, chunk_type, vector_key in batch:
                     refs.ids.append(chunk_id)
                     refs.doc_ids.append(shared.setdefault(doc_id, doc_id))
                     refs.ordinals.append(ordinal)
                     refs.types.append(shared.setdefault(chunk_type, chunk_type))
+                    key = vector_key or ""
+                    refs.vector_keys.append(shared.setdefault(key, key))
         return refs
 
     def chunk_ids(self) -> set[str]:
@@ -477,6 +491,7 @@ class ChunkRefs:
     doc_ids: list[str]
     ordinals: list[int]
     types: list[str]
+    vector_keys: list[str]  # "" where the chunk's vector is its own (Chunk.vector_key)
 
 
 def _chunk_from_row(row: tuple[Any, ...]) -> Chunk:
@@ -491,6 +506,7 @@ def _chunk_from_row(row: tuple[Any, ...]) -> Chunk:
         year=row[8],
         chunk_type=row[9],
         ordinal=row[10],
+        vector_key=row[11] or "",
     )
     chunk.__dict__["_id"] = row[0]
     return chunk

@@ -129,6 +129,10 @@ class Chunk(DocumentMeta):
     # vector is made from when row vectors are made from labels, so one label is embedded once per
     # corpus. Set by the parser, not stored: the catalog keeps `text`.
     labels: str = ""
+    # The embedding-cache key of a vector this chunk shares with many others (a table row's labels,
+    # `text_hash(labels)`), held once by the store instead of once per chunk in Chroma; empty: the
+    # chunk's own vector, in Chroma. Set by the store at ingest and kept in the catalog.
+    vector_key: str = field(default="", compare=False)
 
     @classmethod
     def in_document(

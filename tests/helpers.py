@@ -25,3 +25,9 @@ SLOW_FIXTURES = frozenset(
         "generated",
     }
 )
+
+
+def own_vectors(catalog) -> int:
+    """How many chunks have a vector of their own in Chroma: all but those sharing one (a table
+    row's labels, `Chunk.vector_key`), read from the catalog."""
+    return sum(1 for chunk in catalog.chunks() if not chunk.vector_key)

@@ -81,20 +81,29 @@ def test_bm25_filter_mask_agrees_with_the_filter_rule(corpus_assistant, flt):
         SearchFilter(kinds=["regulation"]),
     ],
 )
-def test_exact_dense_search_under_a_narrow_filter_matches_chroma(corpus_assistant, flt):
+def test_exact_dense_search_under_a_narrow_filter_matches_chroma(corpus_assistant, flt, monkeypatch):
     store = corpus_assistant.store
     query = "政府信息公开申请的办理期限是多少个工作日"
     selected = store._selected_chunk_ids(flt)
     assert 0 < len(selected) <= EXACT_DENSE_MAX
     assert set(selected) == {c.chunk_id for c in store.catalog.chunks() if flt.accepts(c)}
     exact = store.dense_search(query, flt, 10)
-    # Chroma over the same filter, asked for every selected chunk, so its HNSW search is exhaustive.
+    # The same filter through Chroma's HNSW and the held shared vectors, asked for every selected
+    # chunk, so the HNSW search is exhaustive.
+    monkeypatch.setattr("assistant.store.EXACT_DENSE_MAX", 0)
+    broad = store.dense_search(query, flt, len(selected))[:10]
+    assert [h.chunk_id for h in exact] == [h.chunk_id for h in broad]
+    assert [h.score for h in exact] == pytest.approx([h.score for h in broad], abs=1e-4)
     res = store.collection.query(
         query_embeddings=[store._query_vector(query)], n_results=len(selected), where=flt.chroma_where()
     )
-    chroma = [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0])][:10]
-    assert [h.chunk_id for h in exact] == [i for i, _ in chroma]
-    assert [h.score for h in exact] == pytest.approx([s for _, s in chroma], abs=1e-4)
+    own = {i: 1.0 - d for i, d in zip(res["ids"][0], res["distances"][0])}  # Chroma's own vectors
+    assert [h.score for h in exact if h.chunk_id in own] == pytest.approx(
+        [own[h.chunk_id] for h in exact if h.chunk_id in own], abs=1e-4
+    )
+    assert all(
+        h.chunk_id in own or store.catalog.chunks_by_id([h.chunk_id])[h.chunk_id].vector_key for h in exact
+    )
 
 
 def test_a_year_and_its_report_leave_the_question_words_together():

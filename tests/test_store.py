@@ -6,7 +6,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.service import Assistant
-from helpers import REPORTS
+from helpers import REPORTS, own_vectors
 
 PT21 = REPORTS / "平潭综合实验区管委会_2021.txt"
 
@@ -91,7 +91,9 @@ def test_changed_file_replaces_chunks_vectors_and_facts(copied_data_dir, tmp_pat
     # the narrative, unchanged, still says 70: the answer adds that it contradicts the table
     assert "正文称“本年度全区共收到70件申请”" in answer.answer
     stored = assistant.store.collection.get(where={"source": PT21.name}, include=[])["ids"]
-    assert set(stored) == {c.chunk_id for c in assistant.store.catalog.chunks([docs[0].doc_id])}
+    chunks = assistant.store.catalog.chunks([docs[0].doc_id])
+    assert set(stored) == {c.chunk_id for c in chunks if not c.vector_key}  # rows share their labels'
+    assert {c.chunk_type for c in chunks if c.vector_key} == {"table_row"}
 
 
 def test_failure_between_writes_keeps_the_old_version(copied_data_dir, tmp_path, monkeypatch):
@@ -113,7 +115,7 @@ def test_failure_between_writes_keeps_the_old_version(copied_data_dir, tmp_path,
     docs = [d for d in assistant.store.documents() if d.source == PT21.name]
     assert [d.doc_id for d in docs] == [old_id]
     # The new version's vectors were orphans, invisible to search; the ingest swept them.
-    assert assistant.store.collection.count() == len(assistant.store.catalog.chunk_ids())
+    assert assistant.store.collection.count() == own_vectors(assistant.store.catalog)
     assert assistant.store.gc() == 0
     # And the retry succeeds.
     assert assistant.ingest_paths([changed])[0].status == "replaced"

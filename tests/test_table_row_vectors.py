@@ -13,6 +13,7 @@ from assistant.config import Settings
 from assistant.retrieval import SearchFilter
 from assistant.service import Assistant
 from helpers import REPORTS
+from ingest.types import Chunk, text_hash
 
 REPORT = REPORTS / "彭阳县小岔乡人民政府_2022.txt"  # 49 chunks: 34 table rows, 15 others
 
@@ -61,30 +62,62 @@ def test_a_replaced_report_loses_its_table_row_vectors(tmp_path):
     assert all(types[i] != "table_row" for i in vector_ids)
 
 
-def test_row_vectors_from_labels_are_shared_across_years(tmp_path):
+def test_row_vectors_from_labels_are_shared_across_years_and_held_once(tmp_path):
     """Default: a row's vector is its labels' (「表三 …：自然人；…」), without the year and figures, so the
-    same row of two years' reports is one embedding; a figure the row states is still in its text."""
+    same row of two years' reports is one embedding, held once by the store and not in Chroma
+    (the catalog keeps its key); a figure the row states is still in its text."""
     assistant = Assistant(Settings(data_dir=tmp_path / "data"))
     assert assistant.settings.table_row_vectors == "labels"
     reports = [REPORTS / "平潭综合实验区管委会_2021.txt", REPORTS / "平潭综合实验区管委会_2022.txt"]
     assert [r.status for r in assistant.ingest_paths(reports)] == ["added", "added"]
     store = assistant.store
-    rows = [c for c in store.catalog.chunks() if c.chunk_type == "table_row"]
-    by_year: dict[int | None, dict[str, str]] = {}
+    chunks = store.catalog.chunks()
+    rows = [c for c in chunks if c.chunk_type == "table_row"]
+    by_year: dict[int | None, dict[str, Chunk]] = {}
     for row in rows:
-        by_year.setdefault(row.year, {})[row.section] = row.chunk_id
+        by_year.setdefault(row.year, {})[row.section] = row
     first, second = by_year[2021], by_year[2022]
     shared = sorted(set(first) & set(second))
     assert len(rows) == 68 and len(shared) == 34
     refused = next(s for s in shared if s.endswith("（三）不予公开 / 3.危及“三安全一稳定”"))
-    got = store.collection.get(ids=[first[refused], second[refused]], include=["embeddings", "documents"])
-    vectors = np.asarray(got["embeddings"], dtype=np.float32)
-    assert np.allclose(vectors[0], vectors[1])  # one vector for the row in both years
     labels = "表三 三、本年度办理结果 / （三）不予公开 / 3.危及“三安全一稳定”：自然人；商业企业；科研机构；社会公益组织；法律服务机构；其他；总计"
-    expected = np.asarray(store.embedder.embed_documents([labels])[0], dtype=np.float32)
-    assert float(vectors[0] @ expected) > 0.999
-    years = sorted(d.split(" ")[0] for d in got["documents"])  # the text keeps the year
-    assert years == ["2021年", "2022年"]
+    assert first[refused].vector_key == second[refused].vector_key == text_hash(labels)
+    assert first[refused].text.startswith("2021年") and second[refused].text.startswith("2022年")
+    assert len({row.vector_key for row in rows}) == 34  # one vector per label, for both years
 
-    dense = store.dense_search("不予公开 危及三安全一稳定 自然人", SearchFilter(years=[2022]), 5)
-    assert dense[0].chunk_id == second[refused]
+    in_chroma = set(store.collection.get(include=[])["ids"])
+    assert in_chroma == {c.chunk_id for c in chunks if c.chunk_type != "table_row"}
+    assert store.expected_vectors() == len(in_chroma) == len(chunks) - 68
+    assert assistant.health_problem() is None
+    held = store._shared_vectors([text_hash(labels)])[text_hash(labels)]
+    expected = np.asarray(store.embedder.embed_documents([labels])[0], dtype=np.float32)
+    assert float(held @ expected) > 0.999
+
+    question = "不予公开 危及三安全一稳定 自然人"
+    narrow = store.dense_search(question, SearchFilter(years=[2022]), 5)  # exact, by id
+    assert narrow[0].chunk_id == second[refused].chunk_id
+    broad = store.dense_search(question, SearchFilter(), 5)  # no filter: HNSW and the held vectors
+    assert [h.chunk_id for h in broad[:2]] == [first[refused].chunk_id, second[refused].chunk_id]
+    assert broad[0].score == broad[1].score == pytest.approx(narrow[0].score, abs=1e-6)
+
+
+def test_rows_with_vectors_of_their_own_leave_chroma_when_their_report_is_replaced(tmp_path):
+    """A data dir from before shared vectors (rows embedded one by one into Chroma) keeps working;
+    re-ingesting a report replaces its rows' vectors in Chroma by the shared ones."""
+    data_dir = tmp_path / "data"
+    before = Assistant(Settings(data_dir=data_dir, table_row_vectors="text"))
+    assert [r.status for r in before.ingest_paths([REPORT])] == ["added"]
+    assert before.store.collection.count() == 49
+    before.store.catalog.close()
+
+    changed = tmp_path / REPORT.name
+    changed.write_bytes(REPORT.read_bytes() + b"\n")
+    after = Assistant(Settings(data_dir=data_dir))
+    assert [r.status for r in after.ingest_paths([Path(changed)])] == ["replaced"]
+    types = _chunk_types(after)
+    in_chroma = set(after.store.collection.get(include=[])["ids"])
+    assert len(types) == 49 and len(in_chroma) == 15
+    assert all(types[i] != "table_row" for i in in_chroma)
+    assert after.health_problem() is None
+    dense = after.store.dense_search("不予公开 危及三安全一稳定 自然人", SearchFilter(), 3)
+    assert types[dense[0].chunk_id] == "table_row"
