@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         default="labels",
         description="What the vector of a table-row chunk (one per row of a report's statistics tables) is "
         "made from: labels = the table, row and column labels without the year and figures (one embedding per "
-        "label across the corpus); text = the whole row with its figures; none = no vector (BM25, the catalog "
+        "label across the corpus, held once in each worker instead of once per row in Chroma); text = the whole row with its figures; none = no vector (BM25, the catalog "
         "and the facts table still serve the rows).",
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per question.")

@@ -382,6 +382,13 @@ class Assistant:
                     f"检索索引不完整（{vectors} 个向量，{chunks} 个段落），请重新导入。"
                     f"The search index is incomplete ({vectors} vectors for {chunks} passages); re-ingest."
                 )
+            shared = self.store.missing_shared_vectors()  # table rows' label vectors, held once
+            if shared:
+                return (
+                    f"检索索引不完整（{shared} 个共享向量不在向量缓存中），请重新导入。"
+                    f"The search index is incomplete ({shared} shared vectors are not in the embedding cache); "
+                    "re-ingest."
+                )
             self.store.hybrid_search("政府信息公开", SearchFilter(), 1)
         except Exception as exc:
             log.exception("health check: retrieval does not work")

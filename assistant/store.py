@@ -658,6 +658,16 @@ class Store:
             )
         return int(np.count_nonzero(own))
 
+    def missing_shared_vectors(self) -> int:
+        """How many vectors the live chunks share (`shared_vector_key`) are not in the embedding
+        cache: their chunks cannot be found by dense search (0 when all are there)."""
+        view, _ = self._bm25_index()
+        if view is None:
+            return 0
+        names = view.key_names()
+        keys = [names[code] for code in np.unique(view.columns["vector_key"]).tolist() if names[code]]
+        return len(keys) - len(self._shared_vectors(keys))
+
     def _live_ids(self) -> AbstractSet[str]:
         view, _ = self._bm25_index()
         return view.index.row_of.keys() if view is not None else set()

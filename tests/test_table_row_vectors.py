@@ -100,6 +100,11 @@ def test_row_vectors_from_labels_are_shared_across_years_and_held_once(tmp_path)
     assert [h.chunk_id for h in broad[:2]] == [first[refused].chunk_id, second[refused].chunk_id]
     assert broad[0].score == broad[1].score == pytest.approx(narrow[0].score, abs=1e-6)
 
+    # A shared vector gone from the cache: its rows cannot be found by dense search; health says so.
+    store.catalog.db.execute("DELETE FROM embed_cache WHERE text_hash = ?", (text_hash(labels),))
+    again = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert "1 shared vectors are not in the embedding cache" in (again.health_problem() or "")
+
 
 def test_rows_with_vectors_of_their_own_leave_chroma_when_their_report_is_replaced(tmp_path):
     """A data dir from before shared vectors (rows embedded one by one into Chroma) keeps working;
