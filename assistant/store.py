@@ -420,20 +420,24 @@ class Store:
         """The k chunks under the filter whose shared vector is nearest the query, exactly: each
         distinct vector scored once, its chunks taken in catalog order."""
         keys = [key for key in view.codes["vector_key"] if key]
-        if not keys:
+        scores = self._shared_scores(vector, keys) if keys else {}
+        if not scores or k <= 0:
             return []
-        scores = self._shared_scores(vector, keys)
-        if not scores:
-            return []
+        best_first = sorted(scores, key=lambda key: -scores[key])
         codes, column = view.codes["vector_key"], view.columns["vector_key"]
-        keep = view.mask(flt)
-        hits: list[Hit] = []
-        for key in sorted(scores, key=lambda key: -scores[key]):
-            for position in np.flatnonzero(keep & (column == codes[key]))[: k - len(hits)].tolist():
-                hits.append(Hit(chunk_id=view.ids[position], score=scores[key]))
-            if len(hits) >= k:
-                break
-        return hits
+        rank = np.full(len(codes), -1, dtype=np.int64)  # -1: a chunk's own vector, or none held
+        rank[[codes[key] for key in best_first]] = np.arange(len(best_first))
+        chunk_rank = rank[column]
+        positions = np.flatnonzero(view.mask(flt) & (chunk_rank >= 0))
+        # One integer per chunk that sorts by its vector's rank, then by catalog order.
+        order = chunk_rank[positions] * len(column) + positions
+        if len(order) > k:
+            order = order[np.argpartition(order, k - 1)[:k]]
+        order.sort()
+        return [
+            Hit(chunk_id=view.ids[position], score=scores[best_first[r]])
+            for r, position in zip((order // len(column)).tolist(), (order % len(column)).tolist())
+        ]
 
     def _shared_scores(self, vector: list[float], keys: list[str]) -> dict[str, float]:
         """Cosine similarity of the query to each shared vector (those the cache holds)."""
