@@ -375,7 +375,7 @@ class Assistant:
         try:
             if self.store.is_empty():
                 return None
-            chunks = self.store.expected_vectors()  # table rows have none when not embedded
+            chunks = self.store.expected_vectors()  # chunks with a vector of their own, in Chroma
             vectors = self.store.collection.count()
             if vectors < chunks:
                 return (

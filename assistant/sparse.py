@@ -188,10 +188,14 @@ class Bm25Index:
         self._cache_lock = threading.Lock()
 
     @classmethod
-    def build(cls, chunks: list[Chunk], tokens: list[list[str]]) -> Bm25Index:
-        """An index over all `chunks` (a full build)."""
+    def build(cls, parts: Iterable[tuple[list[Chunk], list[list[str]]]]) -> Bm25Index:
+        """An index over all chunks (a full build), given in parts of chunks with their tokens so
+        that a caller holds one part at a time; merged into one segment at the end."""
         index = cls()
-        index.add(chunks, tokens)
+        for chunks, tokens in parts:
+            index.add(chunks, tokens)
+        if len(index.segments) > 1:
+            index.compact()
         return index
 
     @property

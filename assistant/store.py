@@ -9,7 +9,7 @@ import logging
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,6 +57,11 @@ log = logging.getLogger(__name__)
 # A filter that keeps at most this many chunks is searched exactly (vectors fetched by id)
 # instead of through Chroma's HNSW index, which is slow under narrow metadata filters.
 EXACT_DENSE_MAX = 2000
+
+# A full BM25 build reads and tokenizes the catalog's chunks in at most BUILD_PARTS parts of at
+# least BUILD_PART chunks (at N = 10 000: 8 parts of 63 607).
+BUILD_PART = 20_000
+BUILD_PARTS = 8
 
 IngestStatus = Literal["added", "replaced", "unchanged", "error"]
 
@@ -697,12 +702,9 @@ class Store:
         if view is None:
             saved = load_saved(self.data_dir)
             if saved is None:
-                chunks = self.catalog.chunks()
-                if not chunks:
-                    return None
-                index = Bm25Index.build(chunks, chunk_tokens(self.catalog, chunks))
-                built = _Bm25(index, chunks, len(chunks))
-                self._save_bm25(built, generation, state)
+                built = self._built_bm25()
+                if built is not None:
+                    self._save_bm25(built, generation, state)
                 return built
             index, kept = saved
             if state and kept is not None and kept.state == state:
@@ -738,6 +740,24 @@ class Store:
         updated = view.updated(index, removed, added, renumber)
         self._save_bm25(updated, generation, state)
         return updated
+
+    def _built_bm25(self) -> _Bm25 | None:
+        """A full build over the catalog's chunks, read and tokenized in parts (whole chunks with
+        their token lists, read at once, took a worker to 4.5 GB at N = 10 000 and 5.8 GB at its
+        peak): the same index as from one read."""
+        refs = self._catalog_refs()
+        if not refs:
+            return None
+        size = max(BUILD_PART, -(-len(refs) // BUILD_PARTS))
+
+        def parts() -> Iterator[tuple[list[Chunk], list[list[str]]]]:
+            for start in range(0, len(refs), size):
+                part = self._chunks_in_order([r.chunk_id for r in refs[start : start + size]])
+                yield part, chunk_tokens(self.catalog, part)
+
+        index = Bm25Index.build(parts())
+        refs = [r for r in refs if r.chunk_id in index.row_of]  # a chunk deleted meanwhile
+        return _Bm25(index, refs, len(refs)) if refs else None
 
     def _save_bm25(self, view: _Bm25, generation: int, state: str) -> None:
         """Save the view's index, and the view itself under the catalog `state` read before its
