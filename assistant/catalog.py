@@ -337,6 +337,11 @@ class Catalog:
             ).fetchone()
         return int(row[0] or 0) if row else 0
 
+    def chunk_count(self) -> int:
+        """How many chunks the catalog holds."""
+        with self._lock:
+            return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
     def counts(self, doc_id: str) -> tuple[int, int]:
         """How many chunks and facts one document has."""
         with self._lock:

@@ -7,8 +7,12 @@ import copy
 import itertools
 import logging
 import math
+import os
 import re
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -62,6 +66,12 @@ EXACT_DENSE_MAX = 2000
 # least BUILD_PART chunks (at N = 10 000: 8 parts of 63 607).
 BUILD_PART = 20_000
 BUILD_PARTS = 8
+# A worker whose data dir has no saved BM25 index builds it in a short-lived child process when the
+# catalog holds at least this many chunks, then loads what the child saved: the reads of a build
+# stay in the process that made them (at N = 10 000 a worker was 1.9 GB after building in process).
+CHILD_BUILD_MIN = 100_000
+CHILD_BUILD_TIMEOUT_S = 1800.0
+_CHILD_BUILD = "import sys\nfrom assistant.store import Store\nStore(sys.argv[1], database_url=sys.argv[2]).save_full_build()\n"
 
 IngestStatus = Literal["added", "replaced", "unchanged", "error"]
 
@@ -117,6 +127,7 @@ class Store:
         self.embed_runtime = embed_runtime
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = database_url
         self.catalog = Catalog(self.data_dir / "gongkai.sqlite", database_url)
         self._embedder = embedder
         self._collection: Collection | None = None
@@ -701,6 +712,8 @@ class Store:
         view = self._bm25
         if view is None:
             saved = load_saved(self.data_dir)
+            if saved is None and self._built_in_child():
+                saved = load_saved(self.data_dir)
             if saved is None:
                 built = self._built_bm25()
                 if built is not None:
@@ -740,6 +753,40 @@ class Store:
         updated = view.updated(index, removed, added, renumber)
         self._save_bm25(updated, generation, state)
         return updated
+
+    def _built_in_child(self) -> bool:
+        """For a catalog of CHILD_BUILD_MIN chunks or more: build and save the BM25 index and view in
+        a child process (`python -c`, this interpreter and this code); whether it did. A child that
+        fails is logged, and the caller builds in this process."""
+        if self.catalog.chunk_count() < CHILD_BUILD_MIN:
+            return False
+        code_root = str(Path(__file__).resolve().parent.parent)  # the assistant package's folder
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in (code_root, os.environ.get("PYTHONPATH")) if p),
+        }
+        started = time.perf_counter()
+        try:
+            subprocess.run(
+                [sys.executable, "-c", _CHILD_BUILD, str(self.data_dir), self.database_url],
+                env=env,
+                capture_output=True,
+                timeout=CHILD_BUILD_TIMEOUT_S,
+                check=True,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            stderr = getattr(exc, "stderr", b"") or b""
+            log.warning("building BM25 in a child failed (%s %s); building it here", exc, stderr[-500:])
+            return False
+        log.info("BM25 built in a child process in %.1f s", time.perf_counter() - started)
+        return True
+
+    def save_full_build(self) -> None:
+        """Build BM25 over the catalog in this process and save it with its view (a child's work)."""
+        generation, state = self.catalog.generation(), self.catalog.state()  # before the chunks
+        built = self._built_bm25()
+        if built is not None:
+            self._save_bm25(built, generation, state)
 
     def _built_bm25(self) -> _Bm25 | None:
         """A full build over the catalog's chunks, read and tokenized in parts (whole chunks with

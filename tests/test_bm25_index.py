@@ -394,3 +394,19 @@ def test_a_damaged_save_is_rebuilt_or_read_again_never_served(data_dir, builds, 
     assert reads[0] == "chunk_refs"  # a build too starts from them, then reads the chunks by id
     reads.clear()
     assert _view(Store(data_dir)) == expected and reads == []  # saved again, whole
+
+
+def test_a_large_catalog_is_built_in_a_child_process_and_loaded(data_dir, builds, monkeypatch):
+    """From CHILD_BUILD_MIN chunks a worker without a saved index has a child build and save it,
+    then loads the save (the build's reads never enter the worker); a child that fails leaves the
+    build to the worker."""
+    monkeypatch.setattr("assistant.store.CHILD_BUILD_MIN", 1)
+    store = Store(data_dir)
+    _assert_scores_as_bm25s(store)
+    assert builds == [] and (data_dir / "bm25" / "current").exists()  # built in the child
+
+    shutil.rmtree(data_dir / "bm25")
+    monkeypatch.setattr("assistant.store._CHILD_BUILD", "raise SystemExit(3)")
+    again = Store(data_dir)
+    _assert_scores_as_bm25s(again)
+    assert builds == [len(again.catalog.chunk_ids())]  # built here
