@@ -13,7 +13,7 @@ from assistant.config import Settings
 from assistant.retrieval import SearchFilter
 from assistant.service import Assistant
 from helpers import REPORTS
-from ingest.types import Chunk, text_hash
+from ingest.types import Chunk, TableRowVectors, text_hash
 
 REPORT = REPORTS / "彭阳县小岔乡人民政府_2022.txt"  # 49 chunks: 34 table rows, 15 others
 
@@ -45,21 +45,27 @@ def test_table_rows_stay_in_bm25_and_the_catalog_without_vectors(tmp_path):
     assert "12 vectors for 15 passages" in (assistant.health_problem() or "")
 
 
-def test_a_replaced_report_loses_its_table_row_vectors(tmp_path):
+def _replaced_under(tmp_path: Path, table_row_vectors: TableRowVectors) -> Assistant:
+    """The report ingested with every row's own vector in Chroma (`text`, as data dirs from before
+    shared vectors hold them), then replaced (new bytes, same chunk texts) under another setting."""
     data_dir = tmp_path / "data"
-    embedded = Assistant(Settings(data_dir=data_dir, table_row_vectors="text"))
-    assert [r.status for r in embedded.ingest_paths([REPORT])] == ["added"]
-    assert embedded.store.collection.count() == 49
-    embedded.store.catalog.close()
-
+    before = Assistant(Settings(data_dir=data_dir, table_row_vectors="text"))
+    assert [r.status for r in before.ingest_paths([REPORT])] == ["added"]
+    assert before.store.collection.count() == 49
+    before.store.catalog.close()
     changed = tmp_path / REPORT.name
-    changed.write_bytes(REPORT.read_bytes() + b"\n")  # new bytes, same chunk texts
-    skipping = Assistant(Settings(data_dir=data_dir, table_row_vectors="none"))
-    assert [r.status for r in skipping.ingest_paths([Path(changed)])] == ["replaced"]
-    types = _chunk_types(skipping)
-    vector_ids = set(skipping.store.collection.get(include=[])["ids"])
-    assert len(types) == 49 and len(vector_ids) == 15
-    assert all(types[i] != "table_row" for i in vector_ids)
+    changed.write_bytes(REPORT.read_bytes() + b"\n")
+    after = Assistant(Settings(data_dir=data_dir, table_row_vectors=table_row_vectors))
+    assert [r.status for r in after.ingest_paths([Path(changed)])] == ["replaced"]
+    types = _chunk_types(after)
+    in_chroma = set(after.store.collection.get(include=[])["ids"])
+    assert len(types) == 49 and len(in_chroma) == 15
+    assert all(types[i] != "table_row" for i in in_chroma)
+    return after
+
+
+def test_a_replaced_report_loses_its_table_row_vectors(tmp_path):
+    _replaced_under(tmp_path, "none")
 
 
 def test_row_vectors_from_labels_are_shared_across_years_and_held_once(tmp_path):
@@ -109,20 +115,7 @@ def test_row_vectors_from_labels_are_shared_across_years_and_held_once(tmp_path)
 def test_rows_with_vectors_of_their_own_leave_chroma_when_their_report_is_replaced(tmp_path):
     """A data dir from before shared vectors (rows embedded one by one into Chroma) keeps working;
     re-ingesting a report replaces its rows' vectors in Chroma by the shared ones."""
-    data_dir = tmp_path / "data"
-    before = Assistant(Settings(data_dir=data_dir, table_row_vectors="text"))
-    assert [r.status for r in before.ingest_paths([REPORT])] == ["added"]
-    assert before.store.collection.count() == 49
-    before.store.catalog.close()
-
-    changed = tmp_path / REPORT.name
-    changed.write_bytes(REPORT.read_bytes() + b"\n")
-    after = Assistant(Settings(data_dir=data_dir))
-    assert [r.status for r in after.ingest_paths([Path(changed)])] == ["replaced"]
-    types = _chunk_types(after)
-    in_chroma = set(after.store.collection.get(include=[])["ids"])
-    assert len(types) == 49 and len(in_chroma) == 15
-    assert all(types[i] != "table_row" for i in in_chroma)
+    after = _replaced_under(tmp_path, "labels")
     assert after.health_problem() is None
     dense = after.store.dense_search("不予公开 危及三安全一稳定 自然人", SearchFilter(), 3)
-    assert types[dense[0].chunk_id] == "table_row"
+    assert _chunk_types(after)[dense[0].chunk_id] == "table_row"
