@@ -12,7 +12,7 @@ and then at most once an hour while the log is written.
 
 The SQL is portable (plain CREATE TABLE/INDEX IF NOT EXISTS, INSERT, UPDATE, DELETE, SELECT with
 `?` parameters; times as ISO-8601 UTC text, which sorts and compares as time) and reaches the
-database through one narrow interface, `LogDatabase.execute`, so the log lives in the catalog's
+database through one narrow interface, `LogDatabase`, so the log lives in the catalog's
 database whichever it is: the SQLite file in the data dir, or the catalog's PostgreSQL server.
 """
 
@@ -26,13 +26,13 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.db import Database, SqliteDatabase
+from assistant.db import SqliteDatabase
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,11 @@ _NOT_WORD = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 class LogDatabase(Protocol):
-    """All the log needs of a database: run one statement with `?` parameters (committed at once)
-    and fetch its rows. The catalog's `assistant.db` connections and `SqliteLogDatabase` are this."""
+    """All the log needs of a database: create its tables (under the schema lock, so workers
+    starting together do it once), run one statement with `?` parameters (committed at once) and
+    fetch its rows. The catalog's `assistant.db` connections and `SqliteLogDatabase` are this."""
+
+    def create_if_absent(self, statements: Iterable[str]) -> None: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
 
@@ -73,6 +76,9 @@ class SqliteLogDatabase:
 
     def __init__(self, path: Path) -> None:
         self._db = SqliteDatabase(path)  # the catalog's own SQLite setup, on a connection of its own
+
+    def create_if_absent(self, statements: Iterable[str]) -> None:
+        self._db.create_if_absent(statements)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; its rows are fetched before the lock is released."""
@@ -202,11 +208,7 @@ class QuestionLog:
         self._writer: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._last_purge = 0.0
-        if isinstance(db, Database):  # the catalog's server: workers may start together
-            db.create_if_absent(SCHEMA)
-        else:
-            for statement in SCHEMA:
-                self.db.execute(statement)
+        db.create_if_absent(SCHEMA)
         self.purge()
         atexit.register(self.flush)
 
