@@ -477,13 +477,6 @@ class Store:
                 log.warning("%d shared vectors are not in the embedding cache; re-ingest", lost)
         return {key: held[key] for key in keys if key in held}
 
-    def _selected_chunk_ids(self, flt: SearchFilter) -> list[str]:
-        """The live chunks a filter keeps, from the BM25 index's integer columns."""
-        index, chunks = self._bm25_index()
-        if index is None:
-            return []
-        return [chunks[i] for i in np.flatnonzero(index.mask(flt))]
-
     def _exact_dense_search(
         self, vector: list[float], view: _Bm25, positions: np.ndarray, k: int
     ) -> list[Hit]:
@@ -674,9 +667,7 @@ class Store:
             return 0
         own = view.columns["vector_key"] == view.codes["vector_key"].get("", -1)  # not shared
         if self.table_row_vectors == "none":
-            own &= np.isin(
-                view.columns["chunk_type"], [view.codes["chunk_type"].get("table_row", -1)], invert=True
-            )
+            own &= view.columns["chunk_type"] != view.codes["chunk_type"].get("table_row", -1)
         return int(np.count_nonzero(own))
 
     def missing_shared_vectors(self) -> int:
@@ -716,10 +707,7 @@ class Store:
             if saved is None and self._built_in_child():
                 saved = load_saved(self.data_dir)
             if saved is None:
-                built = self._built_bm25()
-                if built is not None:
-                    self._save_bm25(built, generation, state)
-                return built
+                return self._build_and_save(generation, state)
             index, kept = saved
             if state and kept is not None and kept.state == state:
                 restored = _Bm25.restored(index, kept)
@@ -784,10 +772,14 @@ class Store:
 
     def save_full_build(self) -> None:
         """Build BM25 over the catalog in this process and save it with its view (a child's work)."""
-        generation, state = self.catalog.generation(), self.catalog.state()  # before the chunks
+        self._build_and_save(self.catalog.generation(), self.catalog.state())  # read before the chunks
+
+    def _build_and_save(self, generation: int, state: str) -> _Bm25 | None:
+        """A full build (`_built_bm25`), saved under the generation and state read before it."""
         built = self._built_bm25()
         if built is not None:
             self._save_bm25(built, generation, state)
+        return built
 
     def _built_bm25(self) -> _Bm25 | None:
         """A full build over the catalog's chunks, read and tokenized in parts (whole chunks with

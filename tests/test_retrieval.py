@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.retrieval import Hit, SearchFilter, fuse, question_terms
@@ -84,7 +85,8 @@ def test_bm25_filter_mask_agrees_with_the_filter_rule(corpus_assistant, flt):
 def test_exact_dense_search_under_a_narrow_filter_matches_chroma(corpus_assistant, flt, monkeypatch):
     store = corpus_assistant.store
     query = "政府信息公开申请的办理期限是多少个工作日"
-    selected = store._selected_chunk_ids(flt)
+    view, ids = store._bm25_index()
+    selected = [ids[i] for i in np.flatnonzero(view.mask(flt))]
     assert 0 < len(selected) <= EXACT_DENSE_MAX
     assert set(selected) == {c.chunk_id for c in store.catalog.chunks() if flt.accepts(c)}
     exact = store.dense_search(query, flt, 10)
